@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+# sockscope build. `make` needs no root; `make run` and `make test` install what is missing
+# (scripts/deps.sh, apt-get) and therefore run as root.
+
+VERSION   := 0.1.0
+BUILD     := build
+CLANG     ?= clang
+BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+LLVM_STRIP ?= $(shell command -v llvm-strip 2>/dev/null || echo true)
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+PYTHON    := /usr/bin/python3
+
+CFLAGS    ?= -g -O2
+CFLAGS    += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -I$(BUILD)/skel -Isrc \
+	     -DSOCKSCOPE_VERSION='"$(VERSION)"' -MMD -MP
+LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lm
+ifeq ($(STATIC),1)
+LDFLAGS   += -static
+LIBS      := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -lm
+endif
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -Wall -Werror
+
+BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
+SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
+# Pure code, linked into the unit tests as well as the binary.
+CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
+	     src/opts.c src/agg.c src/run.c src/probe_names.c
+APP_SRCS  := src/io.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
+CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
+APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))
+BIN       := $(BUILD)/sockscope
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
+
+.SECONDARY:
+
+.PHONY: all deps test-deps run test unit integration helpers bench clean install format
+
+all: $(BIN)
+
+deps:
+	@scripts/deps.sh
+
+test-deps:
+	@scripts/deps.sh --test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) top $(ARGS)
+
+test: test-deps
+	@$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
+	@$(MAKE) --no-print-directory unit integration
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: $(BIN) helpers
+	$(PYTHON) -m unittest discover -s tests/integration -t . -v $(if $(T),-k $(T))
+
+helpers: $(HELPERS)
+
+bench: $(BIN) helpers
+	bench/run.sh
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	@test -r $(VMLINUX_BTF) || { echo "no $(VMLINUX_BTF): the kernel needs CONFIG_DEBUG_INFO_BTF" >&2; exit 1; }
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(wildcard src/bpf/*.h) src/sockscope.h $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(@D)
+	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<))_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: src/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN): $(CORE_OBJS) $(APP_OBJS)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) -lcmocka -lm -o $@
+
+$(BUILD)/tests/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) -g -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $< -o $@
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope
+
+format:
+	clang-format -i $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Grouping, deltas and ordering of display rows: see agg.h. */
+#include "agg.h"
+#include "io.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct prev_ent {
+	struct ss_group_key key;
+	struct ss_counts total;
+};
+
+struct idx_ent {
+	struct ss_group_key key;
+	size_t row;
+};
+
+uint64_t counts_bytes(const struct ss_counts *c)
+{
+	return c->bytes[SS_SEND] + c->bytes[SS_RECV];
+}
+
+bool counts_zero(const struct ss_counts *c)
+{
+	return !c->bytes[0] && !c->bytes[1] && !c->calls[0] && !c->calls[1];
+}
+
+int agg_init(struct ss_agg *a, enum ss_group_by by)
+{
+	memset(a, 0, sizeof(*a));
+	a->by = by;
+	return htab_init(&a->prev, sizeof(struct ss_group_key), sizeof(struct prev_ent));
+}
+
+void agg_free(struct ss_agg *a)
+{
+	htab_free(&a->prev);
+	free(a->rows);
+	memset(a, 0, sizeof(*a));
+}
+
+static struct ss_row *row_for(struct ss_agg *a, struct htab *idx, const struct ss_group_key *k)
+{
+	bool created;
+	struct idx_ent *e = htab_get(idx, k, &created);
+
+	if (!e)
+		return NULL;
+	if (!created)
+		return &a->rows[e->row];
+	if (a->nrows == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		struct ss_row *grown = realloc(a->rows, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		a->rows = grown;
+		a->cap = cap;
+	}
+	e->row = a->nrows;
+	memset(&a->rows[a->nrows], 0, sizeof(a->rows[0]));
+	a->rows[a->nrows].key = *k;
+	return &a->rows[a->nrows++];
+}
+
+static void set_delta(struct ss_agg *a, struct ss_row *r)
+{
+	struct prev_ent *p = htab_get(&a->prev, &r->key, NULL);
+
+	if (!p)
+		return;
+	for (int d = 0; d < 2; d++) {
+		r->delta.bytes[d] = r->total.bytes[d] - p->total.bytes[d];
+		r->delta.calls[d] = r->total.calls[d] - p->total.calls[d];
+	}
+	p->total = r->total;
+}
+
+int agg_update(struct ss_agg *a, const struct htab *procs)
+{
+	struct htab idx;
+	const struct ss_proc *p;
+	int ret = 0;
+
+	if (htab_init(&idx, sizeof(struct ss_group_key), sizeof(struct idx_ent)))
+		return -1;
+	a->nrows = 0;
+	for (size_t i = 0; (p = htab_next(procs, &i));) {
+		struct ss_group_key k = { 0 };
+		struct ss_row *r;
+
+		memcpy(k.comm, p->comm, sizeof(k.comm));
+		if (a->by == SS_BY_PID)
+			k.tgid = p->tgid;
+		r = row_for(a, &idx, &k);
+		if (!r) {
+			ret = -1;
+			break;
+		}
+		r->nprocs++;
+		counts_add(&r->total, &p->total);
+	}
+	for (size_t i = 0; i < a->nrows; i++)
+		set_delta(a, &a->rows[i]);
+	htab_free(&idx);
+	return ret;
+}
+
+static int cmp_u64_desc(uint64_t x, uint64_t y)
+{
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	const struct ss_row *a = pa, *b = pb;
+	int c = cmp_u64_desc(counts_bytes(&a->delta), counts_bytes(&b->delta));
+
+	if (!c)
+		c = cmp_u64_desc(counts_bytes(&a->total), counts_bytes(&b->total));
+	if (!c)
+		c = a->key.tgid < b->key.tgid ? -1 : a->key.tgid > b->key.tgid;
+	if (!c)
+		c = strncmp(a->key.comm, b->key.comm, SS_COMM_LEN);
+	return c;
+}
+
+void agg_sort(struct ss_row *rows, size_t n)
+{
+	qsort(rows, n, sizeof(*rows), cmp_rows);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Rows for display: per-process totals grouped by PID or by process name, with what changed
+ * since the previous interval, and the order they are shown in. Pure: no kernel involved.
+ */
+#ifndef SS_AGG_H
+#define SS_AGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "sockscope.h"
+#include "lib/htab.h"
+
+enum ss_group_by {
+	SS_BY_PID,
+	SS_BY_COMM,
+};
+
+struct ss_group_key {
+	uint32_t tgid; /* 0 when grouped by name */
+	char comm[SS_COMM_LEN];
+};
+
+struct ss_row {
+	struct ss_group_key key;
+	uint32_t nprocs;
+	struct ss_counts total; /* cumulative */
+	struct ss_counts delta; /* since the previous agg_update */
+};
+
+struct ss_agg {
+	enum ss_group_by by;
+	struct htab prev; /* ss_group_key -> last totals */
+	struct ss_row *rows;
+	size_t nrows, cap;
+};
+
+int agg_init(struct ss_agg *a, enum ss_group_by by);
+void agg_free(struct ss_agg *a);
+/* Rebuilds a->rows from a table of struct ss_proc; deltas are against the last call. */
+int agg_update(struct ss_agg *a, const struct htab *procs);
+/* Busiest first: this interval's bytes, then all-time bytes, then PID/name for stability. */
+void agg_sort(struct ss_row *rows, size_t n);
+
+uint64_t counts_bytes(const struct ss_counts *c);
+bool counts_zero(const struct ss_counts *c);
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers every kernel-side capability shares: the filter tunables and how they are tested,
+ * and how a socket's addresses are read. Everything here reads the kernel through
+ * BPF_CORE_READ so that it works the same from BTF-typed, raw tracepoint and kprobe contexts.
+ */
+#ifndef SOCKSCOPE_COMMON_BPF_H
+#define SOCKSCOPE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "../sockscope.h"
+
+#define AF_INET	    2
+#define AF_INET6    10
+#define MSG_PEEK    0x2
+#define MSG_ERRQUEUE 0x2000
+
+#ifndef barrier
+#define barrier() asm volatile("" ::: "memory")
+#endif
+
+const volatile struct ss_filter filt = {};
+
+/* One bit per PID, set by user space after load: a filter test is one load, no lookup. */
+__u64 pid_bits[SS_PID_WORDS];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+static __always_inline bool pid_selected(__u32 tgid)
+{
+	if (!filt.pids)
+		return true;
+	return pid_bits[(tgid >> 6) & (SS_PID_WORDS - 1)] & (1ULL << (tgid & 63));
+}
+
+/* Filters that depend on the current task but not on the socket: tested once per slot fill. */
+static __always_inline bool task_selected(__u32 tgid, char comm[SS_COMM_LEN])
+{
+	if (tgid == filt.self_tgid)
+		return false;
+	if (filt.comm_on) {
+		for (int i = 0; i < SS_COMM_LEN; i++) {
+			if (comm[i] != filt.comm[i])
+				return false;
+			if (!comm[i])
+				break;
+		}
+	}
+	if (filt.cgroup_on && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
+	return true;
+}
+
+static __always_inline bool is_v4_mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+static __always_inline void v4_from_mapped(__u8 *a)
+{
+	__u32 *w = (__u32 *)a;
+
+	w[0] = w[3];
+	w[1] = w[2] = w[3] = 0;
+}
+
+/*
+ * Reads family, ports and addresses of a socket into the record layout. An IPv6 socket whose
+ * peer (or, unconnected, whose local address) is IPv4-mapped carries IPv4 on the wire, so it
+ * is stored and filtered as IPv4.
+ */
+static __always_inline void read_sock_addrs(struct sock *sk, struct ss_sock_rec *r)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	r->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	r->family = family;
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)r->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)r->raddr, sk, __sk_common.skc_daddr);
+		return;
+	}
+	BPF_CORE_READ_INTO(&r->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+	BPF_CORE_READ_INTO(&r->raddr, sk, __sk_common.skc_v6_daddr);
+	if (is_v4_mapped(r->raddr) || (is_v4_mapped(r->laddr) && !r->rport)) {
+		v4_from_mapped(r->laddr);
+		v4_from_mapped(r->raddr);
+		r->family = AF_INET;
+	}
+}
+
+static __always_inline bool sock_selected(const struct ss_sock_rec *r)
+{
+	if (filt.family && r->family != filt.family)
+		return false;
+	if (filt.proto && r->proto != filt.proto)
+		return false;
+	if (filt.sport && r->lport != filt.sport)
+		return false;
+	if (filt.dport && r->rport != filt.dport)
+		return false;
+	return true;
+}
+
+/* A user socket of a protocol we account: TCP or UDP over IPv4 or IPv6. */
+static __always_inline __u8 sock_proto(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 proto;
+
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_kern_sock))
+		return 0;
+	proto = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ? proto : 0;
+}
+
+#endif /* SOCKSCOPE_COMMON_BPF_H */

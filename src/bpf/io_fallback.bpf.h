@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fallbacks of io.bpf.c for kernels without sock:sock_send_length/sock_recv_length (before
+ * 6.3): the same counting, driven from the protocol functions' return values. fexit is
+ * preferred (one program, typed arguments); kprobe/kretprobe pairs are the last resort.
+ * Before 6.5, sendfile and splice reach TCP and UDP through ->sendpage, not ->sendmsg, hence
+ * the *_sendpage programs; they are optional, as newer kernels do not have those functions.
+ * Included by io.bpf.c, whose maps and counting functions it uses.
+ */
+
+/* Index of tcp_recvmsg's flags argument: 3 since 5.19 dropped `nonblock`, 4 before. */
+const volatile __u32 recv_flags_arg = 3;
+
+static __always_inline bool is_inet6(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6;
+}
+
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(tcp_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	return count_btf(sk, ret, SS_SEND, 0);
+}
+
+/* udpv6_sendmsg hands IPv4-mapped destinations to udp_sendmsg: count those once, there. */
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(udp_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	return is_inet6(sk) ? 0 : count_btf(sk, ret, SS_SEND, 0);
+}
+
+SEC("fexit/udpv6_sendmsg")
+int BPF_PROG(udpv6_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	return count_btf(sk, ret, SS_SEND, 0);
+}
+
+SEC("fexit/tcp_sendpage")
+int BPF_PROG(tcp_sendpage_fexit, struct sock *sk, struct page *page, int offset, size_t size,
+	     int flags, int ret)
+{
+	return count_btf(sk, ret, SS_SEND, 0);
+}
+
+SEC("fexit/udp_sendpage")
+int BPF_PROG(udp_sendpage_fexit, struct sock *sk, struct page *page, int offset, size_t size,
+	     int flags, int ret)
+{
+	return is_inet6(sk) ? 0 : count_btf(sk, ret, SS_SEND, 0);
+}
+
+/* The receive functions lost an argument in 5.19: take flags and return value by position. */
+static __always_inline int recv_fexit(void *ctx, struct sock *sk)
+{
+	__u64 ret = 0, flags = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	bpf_get_func_arg(ctx, bpf_get_func_arg_cnt(ctx) - 2, &flags);
+	return count_btf(sk, (int)ret, SS_RECV, flags);
+}
+
+SEC("fexit/tcp_recvmsg")
+int BPF_PROG(tcp_recvmsg_fexit, struct sock *sk)
+{
+	return recv_fexit(ctx, sk);
+}
+
+SEC("fexit/udp_recvmsg")
+int BPF_PROG(udp_recvmsg_fexit, struct sock *sk)
+{
+	return recv_fexit(ctx, sk);
+}
+
+SEC("fexit/udpv6_recvmsg")
+int BPF_PROG(udpv6_recvmsg_fexit, struct sock *sk)
+{
+	return recv_fexit(ctx, sk);
+}
+
+/* kprobe pairs: the entry remembers the socket per thread and function until the return. */
+enum kfn { KFN_TCP_SEND, KFN_UDP_SEND, KFN_UDP6_SEND, KFN_TCP_PAGE, KFN_UDP_PAGE,
+	   KFN_TCP_RECV, KFN_UDP_RECV, KFN_UDP6_RECV };
+
+struct kentry_key {
+	__u32 tid;
+	__u32 fn;
+};
+
+struct kentry {
+	__u64 sk;
+	__u64 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct kentry_key);
+	__type(value, struct kentry);
+} kentries SEC(".maps");
+
+static __always_inline int kp_enter(enum kfn fn, struct sock *sk, __u64 flags)
+{
+	struct kentry_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .fn = fn };
+	struct kentry e = { .sk = (__u64)sk, .flags = flags };
+
+	bpf_map_update_elem(&kentries, &k, &e, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int kp_exit(enum kfn fn, long ret, int dir)
+{
+	struct kentry_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .fn = fn };
+	struct kentry *e = bpf_map_lookup_elem(&kentries, &k);
+	struct kentry copy;
+
+	if (!e)
+		return 0;
+	copy = *e;
+	bpf_map_delete_elem(&kentries, &k);
+	return count_untyped((struct sock *)copy.sk, ret, dir, copy.flags);
+}
+
+static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)
+{
+	return recv_flags_arg == 4 ? PT_REGS_PARM5(ctx) : PT_REGS_PARM4(ctx);
+}
+
+#define KPROBE_PAIR(func, fn, dir, enter_expr)                                                    \
+	SEC("kprobe/" #func)                                                                      \
+	int BPF_KPROBE(func##_kprobe, struct sock *sk)                                            \
+	{                                                                                         \
+		return (enter_expr) ? kp_enter(fn, sk, dir == SS_RECV ? kp_recv_flags(ctx) : 0) : 0; \
+	}                                                                                         \
+	SEC("kretprobe/" #func)                                                                   \
+	int BPF_KRETPROBE(func##_kretprobe, int ret)                                              \
+	{                                                                                         \
+		return kp_exit(fn, ret, dir);                                                     \
+	}
+
+KPROBE_PAIR(tcp_sendmsg, KFN_TCP_SEND, SS_SEND, true)
+KPROBE_PAIR(udp_sendmsg, KFN_UDP_SEND, SS_SEND, !is_inet6(sk))
+KPROBE_PAIR(udpv6_sendmsg, KFN_UDP6_SEND, SS_SEND, true)
+KPROBE_PAIR(tcp_sendpage, KFN_TCP_PAGE, SS_SEND, true)
+KPROBE_PAIR(udp_sendpage, KFN_UDP_PAGE, SS_SEND, !is_inet6(sk))
+KPROBE_PAIR(tcp_recvmsg, KFN_TCP_RECV, SS_RECV, true)
+KPROBE_PAIR(udp_recvmsg, KFN_UDP_RECV, SS_RECV, true)
+KPROBE_PAIR(udpv6_recvmsg, KFN_UDP6_RECV, SS_RECV, true)

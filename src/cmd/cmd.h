@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Subcommands, and the messages and exit statuses they share (DESIGN.md: 0, 1, 2). */
+#ifndef SS_CMD_H
+#define SS_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../agg.h"
+
+struct ss_io;
+
+int cmd_top(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+
+/* "sockscope CMD: MSG" on stderr; returns 2 (bad input) or 1 (runtime failure). */
+int cmd_usage_error(const char *cmd, const char *msg);
+int cmd_fail(const char *cmd, const char *msg);
+/* Under -v, tells stderr that collection has begun (tests wait for this line). */
+void cmd_ready(const char *cmd, int verbose);
+
+/* The end-of-run report: per process (or name), per connection, the total, lost events. */
+void top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
+		 double seconds);
+
+#endif

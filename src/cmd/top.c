@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `sockscope top`: which processes send and receive how much, refreshed every interval, and
+ * a summary per process and per connection at the end. Counting happens in the kernel
+ * (io.bpf.c); this file reads the totals each interval and presents them.
+ */
+#include "cmd.h"
+#include "../agg.h"
+#include "../io.h"
+#include "../opts.h"
+#include "../run.h"
+#include "../out/fmt.h"
+#include "../out/json.h"
+#include "../out/table.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define TOP_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT)
+#define CLEAR	   "\033[H\033[2J"
+
+struct top {
+	struct ss_opts o;
+	enum ss_group_by by;
+	struct ss_io *io;
+	struct ss_agg agg;
+	struct run_clock clock;
+};
+
+static int top_option(int opt, const char *arg, void *ctx, char *err, size_t len)
+{
+	struct top *t = ctx;
+
+	if (opt != 'b')
+		return 1;
+	if (!strcmp(arg, "pid") || !strcmp(arg, "comm")) {
+		t->by = arg[0] == 'p' ? SS_BY_PID : SS_BY_COMM;
+		return 0;
+	}
+	snprintf(err, len, "invalid grouping '%s': expected pid or comm", arg);
+	return -1;
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: sockscope top [OPTIONS]\n"
+	      "Shows, every interval, each process that sent or received TCP/UDP data: bytes and\n"
+	      "calls in the interval and in total. Ends with a summary per process and per\n"
+	      "connection on Ctrl-C, SIGTERM, --count, --duration, or when all -p processes exit.\n\n"
+	      "      --by pid|comm       one row per process (default) or per process name\n",
+	      f);
+	opts_usage(f, TOP_GROUPS);
+	fputs("\nExamples:\n"
+	      "  sockscope top                     all processes, every second\n"
+	      "  sockscope top -p 1234,5678 -i 5   two processes, every 5 seconds\n"
+	      "  sockscope top --by comm --udp     UDP traffic per program name\n"
+	      "  sockscope top --json --count 10   ten intervals as JSON lines\n",
+	      f);
+}
+
+static void row_name(const struct ss_row *r, char *buf, size_t len)
+{
+	table_name(buf, len, r->key.comm, sizeof(r->key.comm));
+}
+
+static void print_row(FILE *f, const struct top *t, const struct ss_row *r)
+{
+	char id[16], name[64], a[16], b[16], c[16], d[16], e[16], g[16];
+
+	if (t->by == SS_BY_PID)
+		snprintf(id, sizeof(id), "%u", r->key.tgid);
+	else
+		snprintf(id, sizeof(id), "%u", r->nprocs);
+	row_name(r, name, sizeof(name));
+	table_cell(f, id, 7, false);
+	fputc(' ', f);
+	table_cell(f, name, 15, true);
+	fprintf(f, " %10s %10s %5s %5s %10s %10s\n",
+		fmt_bytes(a, sizeof(a), r->delta.bytes[SS_SEND]),
+		fmt_bytes(b, sizeof(b), r->delta.bytes[SS_RECV]),
+		fmt_count(c, sizeof(c), r->delta.calls[SS_SEND]),
+		fmt_count(d, sizeof(d), r->delta.calls[SS_RECV]),
+		fmt_bytes(e, sizeof(e), r->total.bytes[SS_SEND]),
+		fmt_bytes(g, sizeof(g), r->total.bytes[SS_RECV]));
+}
+
+static size_t active_rows(const struct top *t)
+{
+	size_t n = 0;
+
+	while (n < t->agg.nrows && !counts_zero(&t->agg.rows[n].delta))
+		n++;
+	return n;
+}
+
+static void show_interval_plain(FILE *f, const struct top *t, const struct timespec *now)
+{
+	int term = table_rows(f);
+	size_t n = active_rows(t), shown = n;
+	struct ss_counts sum = { 0 };
+	char clock[16], s[16], r[16];
+
+	for (size_t i = 0; i < n; i++)
+		counts_add(&sum, &t->agg.rows[i].delta);
+	if (term) {
+		fputs(CLEAR, f);
+		if (shown > (size_t)(term > 4 ? term - 3 : 1))
+			shown = (size_t)(term > 4 ? term - 3 : 1);
+	}
+	fprintf(f, "%s  %zu active  sent %s  recv %s  lost %llu\n",
+		fmt_clock(clock, sizeof(clock), now, false), n,
+		fmt_bytes(s, sizeof(s), sum.bytes[SS_SEND]),
+		fmt_bytes(r, sizeof(r), sum.bytes[SS_RECV]),
+		(unsigned long long)ss_io_lost(t->io));
+	fprintf(f, "%7s %-15s %10s %10s %5s %5s %10s %10s\n", t->by == SS_BY_PID ? "PID" : "PROCS",
+		"COMM", "SENT", "RECV", "SEND#", "RECV#", "TOTAL SENT", "TOTAL RECV");
+	for (size_t i = 0; i < shown; i++)
+		print_row(f, t, &t->agg.rows[i]);
+	if (!term)
+		fputc('\n', f);
+}
+
+static void json_group(struct jw *w, const struct top *t, const struct ss_row *r)
+{
+	if (t->by == SS_BY_PID)
+		jw_u64(w, "pid", r->key.tgid);
+	else
+		jw_u64(w, "processes", r->nprocs);
+	jw_bytes(w, "comm", r->key.comm, strnlen(r->key.comm, sizeof(r->key.comm)));
+}
+
+static void json_counts(struct jw *w, const struct ss_counts *c)
+{
+	jw_u64(w, "sent_bytes", c->bytes[SS_SEND]);
+	jw_u64(w, "recv_bytes", c->bytes[SS_RECV]);
+	jw_u64(w, "sent_calls", c->calls[SS_SEND]);
+	jw_u64(w, "recv_calls", c->calls[SS_RECV]);
+}
+
+static void show_interval_json(FILE *f, const struct top *t, const struct timespec *now)
+{
+	char when[40];
+	size_t n = active_rows(t);
+
+	fmt_rfc3339(when, sizeof(when), now);
+	for (size_t i = 0; i < n; i++) {
+		const struct ss_row *r = &t->agg.rows[i];
+		struct jw w;
+
+		jw_begin(&w, f);
+		jw_str(&w, "type", "interval");
+		jw_str(&w, "time", when);
+		json_group(&w, t, r);
+		json_counts(&w, &r->delta);
+		jw_u64(&w, "total_sent_bytes", r->total.bytes[SS_SEND]);
+		jw_u64(&w, "total_recv_bytes", r->total.bytes[SS_RECV]);
+		jw_end(&w);
+	}
+}
+
+static int sample(struct top *t)
+{
+	if (ss_io_sample(t->io) || agg_update(&t->agg, ss_io_procs(t->io)))
+		return -1;
+	agg_sort(t->agg.rows, t->agg.nrows);
+	return 0;
+}
+
+static void show_interval(const struct top *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (t->o.json)
+		show_interval_json(stdout, t, &now);
+	else
+		show_interval_plain(stdout, t, &now);
+}
+
+/* Runs intervals until a signal, a limit, the -p processes' exit, or a closed stdout. */
+static bool run_intervals(struct top *t)
+{
+	run_clock_start(&t->clock, t->o.interval, t->o.duration);
+	while (!ss_stop) {
+		ss_io_wait(t->io, run_clock_wait_ms(&t->clock));
+		if (ss_stop || run_clock_over(&t->clock))
+			break;
+		if (!run_clock_due(&t->clock))
+			continue;
+		if (sample(t))
+			return false;
+		show_interval(t);
+		if (run_output_gone(stdout))
+			return false;
+		if ((t->o.count && t->clock.ticks >= t->o.count) || run_pids_gone(&t->o))
+			break;
+	}
+	return true;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct top t = { .by = SS_BY_PID };
+	struct ss_cmd_opts cmd = { "b:", (const struct option[]){ { "by", 1, NULL, 'b' }, { 0 } },
+				   top_option, &t };
+	char err[4096];
+	int ret = 1;
+
+	opts_init(&t.o);
+	switch (opts_parse(&t.o, TOP_GROUPS, &cmd, argc, argv, err, sizeof(err))) {
+	case 1:
+		usage(stdout);
+		return 0;
+	case -1:
+		return cmd_usage_error("top", err);
+	}
+	if (opts_check(&t.o, err, sizeof(err)))
+		return cmd_usage_error("top", err);
+	table_init_locale();
+	if (agg_init(&t.agg, t.by))
+		return cmd_fail("top", "out of memory");
+	run_signals();
+	t.io = ss_io_open(&t.o, err, sizeof(err));
+	if (!t.io) {
+		ret = cmd_fail("top", err);
+		goto out;
+	}
+	if (t.o.verbose)
+		ss_io_describe(t.io, stderr);
+	cmd_ready("top", t.o.verbose);
+	if (run_intervals(&t) && !sample(&t))
+		top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock));
+	fflush(stdout);
+	ret = 0;
+out:
+	ss_io_close(t.io);
+	agg_free(&t.agg);
+	opts_free(&t.o);
+	return ret;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Every hook sockscope attaches, declared once with its ways to attach (see probe.h). */
+#ifndef SS_HOOKS_H
+#define SS_HOOKS_H
+
+#include "probe.h"
+
+extern const struct ss_hook hook_sock_send;
+extern const struct ss_hook hook_sock_recv;
+extern const struct ss_hook hook_sock_release;
+extern const struct ss_hook hook_sock_cookie;
+
+/* For `doctor`: which subcommands use which hooks. */
+struct ss_hook_use {
+	const char *cmds;
+	const struct ss_hook *hook;
+	const char *note; /* when the hook is only needed in some cases */
+};
+
+extern const struct ss_hook_use ss_hook_uses[];
+
+#endif

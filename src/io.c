@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User side of io.bpf.c. Each sample reads the kernel's records (one per socket and process,
+ * holding counts flushed from the per-CPU slots) and then the slots themselves, through a
+ * read-only mapping. A connection's total is its record plus whatever slots still hold for it.
+ * Reading records before slots means a flush between the two reads can only hide counts for
+ * one sample, never count them twice; totals are then held monotonic.
+ *
+ * A released socket's record is final once no slot refers to it: it is read once more,
+ * deleted from the kernel map (so the map stays bounded however many connections come and
+ * go) and kept here, up to a limit beyond which it is folded into its process's totals.
+ */
+#include "io.h"
+#include "hooks.h"
+#include "sys.h"
+#include "io.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MAX_CLOSED_KEPT 65536
+
+enum { CH_SEND, CH_RECV, CH_RELEASE, CH_COOKIE, CH_COUNT };
+
+struct slot_sum {
+	struct ss_sock_key key;
+	struct ss_counts n;
+};
+
+struct ss_io {
+	struct io_bpf *skel;
+	struct bpf_link **links;
+	size_t nlinks;
+	struct ring_buffer *rb;
+	const uint8_t *slots;
+	size_t ncpus, mmap_len;
+	struct ss_choice ch[CH_COUNT];
+	struct htab conns, procs, released, slotsum, deferred;
+	struct ss_sock_key *keys;
+	struct ss_sock_rec *vals;
+	size_t cap;
+	struct ss_sock_key *closed; /* ring of final connections, oldest first */
+	size_t closed_head, closed_len;
+};
+
+void counts_add(struct ss_counts *a, const struct ss_counts *b)
+{
+	for (int d = 0; d < 2; d++) {
+		a->bytes[d] += b->bytes[d];
+		a->calls[d] += b->calls[d];
+	}
+}
+
+void counts_max(struct ss_counts *a, const struct ss_counts *b)
+{
+	for (int d = 0; d < 2; d++) {
+		if (b->bytes[d] > a->bytes[d])
+			a->bytes[d] = b->bytes[d];
+		if (b->calls[d] > a->calls[d])
+			a->calls[d] = b->calls[d];
+	}
+}
+
+static int on_notice(void *ctx, void *data, size_t size)
+{
+	struct ss_io *io = ctx;
+	const struct ss_release *n = data;
+
+	if (size >= sizeof(*n))
+		htab_get(&io->released, &n->sock_id, NULL);
+	return 0;
+}
+
+static bool untyped(const struct ss_choice *c)
+{
+	enum ss_mode m = c->hook->ways[c->way].mode;
+
+	return m == SS_MODE_RAW_TP || m == SS_MODE_KPROBE;
+}
+
+/* Picks a way for each hook; a counting hook with no way is fatal, the others degrade. */
+static int choose_hooks(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
+{
+	const struct ss_hook *hooks[CH_COUNT] = { &hook_sock_send, &hook_sock_recv,
+						  &hook_sock_release, &hook_sock_cookie };
+
+	for (int i = 0; i < CH_COUNT; i++) {
+		if (i == CH_COOKIE && !untyped(&io->ch[CH_SEND]) && !untyped(&io->ch[CH_RECV])) {
+			io->ch[i].hook = hooks[i];
+			io->ch[i].way = -1;
+			continue;
+		}
+		if (ss_choose(hooks[i], o->attach, &io->ch[i]) && i <= CH_RECV) {
+			snprintf(err, len, "cannot attach %s (%s): %s", hooks[i]->name,
+				 hooks[i]->what, io->ch[i].why);
+			return -1;
+		}
+		if (io->ch[i].way < 0)
+			fprintf(stderr, "sockscope: warning: no %s hook (%s); %s\n", hooks[i]->name,
+				io->ch[i].why,
+				i == CH_RELEASE ? "records of closed sockets stay until the table fills"
+						: "sockets older than their first call may merge");
+	}
+	return 0;
+}
+
+static void configure(struct ss_io *io, const struct ss_opts *o)
+{
+	struct io_bpf *s = io->skel;
+	int arity = ss_func_arity("tcp_recvmsg");
+
+	s->rodata->filt = o->filt;
+	s->rodata->filt.self_tgid = (uint32_t)getpid();
+	s->rodata->recv_flags_arg = arity == 6 ? 4 : 3;
+	bpf_map__set_max_entries(s->maps.slots, (uint32_t)io->ncpus);
+	bpf_map__set_max_entries(s->maps.socks, o->max_sockets);
+}
+
+static int fill_filters(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
+{
+	for (size_t i = 0; i < o->npids; i++)
+		io->skel->bss->pid_bits[o->pids[i] / 64] |= 1ULL << (o->pids[i] % 64);
+	if (o->cgroup_path) {
+		int fd = open(o->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		uint32_t zero = 0;
+
+		if (fd < 0 || bpf_map_update_elem(bpf_map__fd(io->skel->maps.cgroup_filter), &zero,
+						  &fd, BPF_ANY)) {
+			snprintf(err, len, "cannot use cgroup %s: %s", o->cgroup_path,
+				 strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int attach_all(struct ss_io *io, char *err, size_t len)
+{
+	int cg = -1;
+
+	for (int i = 0; i < CH_COUNT; i++) {
+		if (io->ch[i].way < 0)
+			continue;
+		if (io->ch[i].hook->ways[io->ch[i].way].mode == SS_MODE_CGROUP &&
+		    (cg = ss_cgroup_fd(err, len)) < 0)
+			return -1;
+		if (ss_attach(io->skel->obj, &io->ch[i], cg, &io->links, &io->nlinks, err, len))
+			return -1;
+	}
+	return 0;
+}
+
+static int map_views(struct ss_io *io, char *err, size_t len)
+{
+	io->mmap_len = io->ncpus * sizeof(struct ss_slot_block);
+	io->slots = mmap(NULL, io->mmap_len, PROT_READ, MAP_SHARED,
+			 bpf_map__fd(io->skel->maps.slots), 0);
+	if (io->slots == MAP_FAILED) {
+		io->slots = NULL;
+		snprintf(err, len, "cannot map the counting slots: %s", strerror(errno));
+		return -1;
+	}
+	io->rb = ring_buffer__new(bpf_map__fd(io->skel->maps.notices), on_notice, io, NULL);
+	if (!io->rb) {
+		snprintf(err, len, "cannot open the notice ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int alloc_tables(struct ss_io *io, const struct ss_opts *o)
+{
+	io->cap = o->max_sockets;
+	io->keys = calloc(io->cap, sizeof(*io->keys));
+	io->vals = calloc(io->cap, sizeof(*io->vals));
+	io->closed = calloc(MAX_CLOSED_KEPT, sizeof(*io->closed));
+	if (!io->keys || !io->vals || !io->closed)
+		return -1;
+	if (htab_init(&io->conns, sizeof(struct ss_sock_key), sizeof(struct ss_conn)) ||
+	    htab_init(&io->procs, sizeof(uint32_t), sizeof(struct ss_proc)) ||
+	    htab_init(&io->released, sizeof(uint64_t), sizeof(uint64_t)) ||
+	    htab_init(&io->deferred, sizeof(uint64_t), sizeof(uint64_t)) ||
+	    htab_init(&io->slotsum, sizeof(struct ss_sock_key), sizeof(struct slot_sum)))
+		return -1;
+	return 0;
+}
+
+static int load(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
+{
+	int ret;
+
+	io->skel = io_bpf__open();
+	if (!io->skel) {
+		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	configure(io, o);
+	if (choose_hooks(io, o, err, len) || ss_apply(io->skel->obj, io->ch, CH_COUNT, err, len))
+		return -1;
+	ret = io_bpf__load(io->skel);
+	if (ret) {
+		snprintf(err, len, "loading the BPF programs failed: %s\n%s", strerror(-ret),
+			 ss_libbpf_last());
+		return -1;
+	}
+	return 0;
+}
+
+struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
+{
+	struct ss_io *io = calloc(1, sizeof(*io));
+	int n = libbpf_num_possible_cpus();
+
+	if (!io || n <= 0 || alloc_tables(io, o)) {
+		snprintf(err, len, "out of memory");
+		goto fail;
+	}
+	io->ncpus = (size_t)n;
+	if (ss_check_privileges(err, len) || load(io, o, err, len) ||
+	    fill_filters(io, o, err, len) || attach_all(io, err, len) || map_views(io, err, len))
+		goto fail;
+	return io;
+fail:
+	ss_io_close(io);
+	return NULL;
+}
+
+void ss_io_describe(const struct ss_io *io, FILE *f)
+{
+	for (int i = 0; i < CH_COUNT; i++) {
+		const struct ss_choice *c = &io->ch[i];
+
+		if (c->way < 0)
+			continue;
+		const struct ss_way *w = &c->hook->ways[c->way];
+
+		fprintf(f, "sockscope: attached %s via %s:", c->hook->name, ss_mode_name(w->mode));
+		for (int j = 0; w->progs[j].prog; j++)
+			if (!c->skip[j])
+				fprintf(f, " %s", w->progs[j].target);
+		fputc('\n', f);
+	}
+}
+
+void ss_io_wait(struct ss_io *io, int timeout_ms)
+{
+	ring_buffer__poll(io->rb, timeout_ms);
+}
+
+/* Fills io->keys/vals with every kernel record; batched, with a per-key fallback. */
+static ssize_t read_records(struct ss_io *io)
+{
+	int fd = bpf_map__fd(io->skel->maps.socks);
+	uint64_t in = 0, out = 0;
+	size_t n = 0;
+	bool first = true;
+	int err;
+
+	while (n < io->cap) {
+		__u32 count = (__u32)(io->cap - n);
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, io->keys + n, io->vals + n,
+					   &count, NULL);
+		n += count;
+		if (err == -ENOENT)
+			return (ssize_t)n;
+		if (err)
+			break;
+		in = out;
+		first = false;
+	}
+	/* kernels without batch lookups, or a bucket too large for the space left */
+	n = 0;
+	for (void *prev = NULL; n < io->cap; prev = &io->keys[n - 1]) {
+		if (bpf_map_get_next_key(fd, prev, &io->keys[n]))
+			break;
+		if (!bpf_map_lookup_elem(fd, &io->keys[n], &io->vals[n]))
+			n++;
+	}
+	return (ssize_t)n;
+}
+
+/* A consistent copy of one slot, or false if the kernel kept rewriting it. */
+static bool read_slot(const volatile struct ss_slot *s, struct ss_slot *out)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		uint16_t gen = s->gen;
+
+		if (gen & 1)
+			continue;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		out->sock_id = s->sock_id;
+		out->tgid = s->tgid;
+		out->state = s->state;
+		for (int d = 0; d < 2; d++) {
+			out->n.bytes[d] = s->n.bytes[d];
+			out->n.calls[d] = s->n.calls[d];
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (s->gen == gen)
+			return true;
+	}
+	return false;
+}
+
+static void read_slots(struct ss_io *io)
+{
+	htab_clear(&io->slotsum);
+	for (size_t cpu = 0; cpu < io->ncpus; cpu++) {
+		const volatile struct ss_slot_block *blk =
+			(const volatile void *)(io->slots + cpu * sizeof(struct ss_slot_block));
+
+		for (unsigned i = 0; i < SS_SLOTS; i++) {
+			struct ss_slot s;
+			struct ss_sock_key key = { 0 };
+			struct slot_sum *sum;
+
+			if (!blk->slot[i].sock_id || !read_slot(&blk->slot[i], &s) ||
+			    s.state != SS_SLOT_COUNT)
+				continue;
+			key.sock_id = s.sock_id;
+			key.tgid = s.tgid;
+			sum = htab_get(&io->slotsum, &key, NULL);
+			if (sum)
+				counts_add(&sum->n, &s.n);
+		}
+	}
+}
+
+static void update_conn(struct ss_conn *c, const struct ss_sock_rec *rec,
+			const struct ss_counts *kernel)
+{
+	struct ss_counts sum = c->base;
+
+	if (c->final) {
+		/* the pair came back after its record was reaped: continue from its total */
+		c->final = false;
+		c->base = c->n;
+		sum = c->n;
+	}
+	counts_add(&sum, kernel);
+	counts_max(&c->n, &sum);
+	c->rec = *rec;
+}
+
+/* Keeps a final connection, folding the oldest into its process beyond the limit. */
+static void keep_closed(struct ss_io *io, const struct ss_sock_key *key)
+{
+	if (io->closed_len == MAX_CLOSED_KEPT) {
+		struct ss_sock_key *old = &io->closed[io->closed_head];
+		struct ss_conn *c = htab_find(&io->conns, old);
+
+		if (c && c->final) {
+			struct ss_proc *p = htab_get(&io->procs, &c->key.tgid, NULL);
+
+			if (p)
+				counts_add(&p->folded, &c->n);
+			htab_del(&io->conns, old);
+		}
+		io->closed_head = (io->closed_head + 1) % MAX_CLOSED_KEPT;
+		io->closed_len--;
+	}
+	io->closed[(io->closed_head + io->closed_len++) % MAX_CLOSED_KEPT] = *key;
+}
+
+/* The record is final: no slot holds counts for it and its socket is gone. */
+static void reap(struct ss_io *io, struct ss_conn *c)
+{
+	int fd = bpf_map__fd(io->skel->maps.socks);
+	struct ss_sock_rec rec;
+
+	if (bpf_map_lookup_elem(fd, &c->key, &rec))
+		return;
+	update_conn(c, &rec, &rec.n);
+	bpf_map_delete_elem(fd, &c->key);
+	c->final = true;
+	keep_closed(io, &c->key);
+}
+
+static void sum_procs(struct ss_io *io)
+{
+	struct ss_proc *p;
+	struct ss_conn *c;
+
+	for (size_t i = 0; (p = htab_next(&io->procs, &i));)
+		p->total = p->folded;
+	for (size_t i = 0; (c = htab_next(&io->conns, &i));) {
+		bool created;
+
+		p = htab_get(&io->procs, &c->key.tgid, &created);
+		if (!p)
+			continue;
+		if (created || !p->comm[0])
+			memcpy(p->comm, c->rec.comm, sizeof(p->comm));
+		counts_add(&p->total, &c->n);
+	}
+}
+
+int ss_io_sample(struct ss_io *io)
+{
+	ssize_t n;
+	struct ss_conn *c;
+	struct htab tmp;
+
+	ring_buffer__consume(io->rb);
+	n = read_records(io);
+	read_slots(io);
+	htab_clear(&io->deferred);
+	for (ssize_t i = 0; i < n; i++) {
+		struct slot_sum *s = htab_find(&io->slotsum, &io->keys[i]);
+		struct ss_counts k = io->vals[i].n;
+
+		if (s)
+			counts_add(&k, &s->n);
+		c = htab_get(&io->conns, &io->keys[i], NULL);
+		if (!c)
+			return -1;
+		update_conn(c, &io->vals[i], &k);
+		if (!htab_find(&io->released, &io->keys[i].sock_id))
+			continue;
+		if (s)
+			htab_get(&io->deferred, &io->keys[i].sock_id, NULL);
+		else
+			reap(io, c);
+	}
+	/* notices whose records still had counts in a slot wait for the next sample */
+	tmp = io->released;
+	io->released = io->deferred;
+	io->deferred = tmp;
+	sum_procs(io);
+	return 0;
+}
+
+const struct htab *ss_io_conns(const struct ss_io *io)
+{
+	return &io->conns;
+}
+
+const struct htab *ss_io_procs(const struct ss_io *io)
+{
+	return &io->procs;
+}
+
+uint64_t ss_io_lost(const struct ss_io *io)
+{
+	struct ss_io_stats *per = calloc(io->ncpus, sizeof(*per));
+	uint32_t zero = 0;
+	uint64_t lost = 0;
+
+	if (per && !bpf_map_lookup_elem(bpf_map__fd(io->skel->maps.io_stats), &zero, per))
+		for (size_t i = 0; i < io->ncpus; i++)
+			lost += per[i].untracked_calls + per[i].flush_misses + per[i].notice_drops;
+	free(per);
+	return lost;
+}
+
+void ss_io_close(struct ss_io *io)
+{
+	if (!io)
+		return;
+	for (size_t i = 0; i < io->nlinks; i++)
+		bpf_link__destroy(io->links[i]);
+	free(io->links);
+	ring_buffer__free(io->rb);
+	if (io->slots)
+		munmap((void *)io->slots, io->mmap_len);
+	io_bpf__destroy(io->skel);
+	htab_free(&io->conns);
+	htab_free(&io->procs);
+	htab_free(&io->released);
+	htab_free(&io->deferred);
+	htab_free(&io->slotsum);
+	free(io->keys);
+	free(io->vals);
+	free(io->closed);
+	free(io);
+	ss_probe_cleanup();
+	ss_unmount_ours();
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * User side of io.bpf.c: loads and attaches the counters, and turns the kernel's per-CPU
+ * slots and records into monotonic per-connection and per-process totals. Used by `top` and
+ * `serve`.
+ */
+#ifndef SS_IO_H
+#define SS_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "sockscope.h"
+#include "lib/htab.h"
+#include "opts.h"
+
+/* One (socket, process) pair as user space knows it. */
+struct ss_conn {
+	struct ss_sock_key key; /* first: the table key */
+	struct ss_sock_rec rec; /* addresses, protocol, name; rec.n is not used */
+	struct ss_counts n;	/* cumulative, never decreasing */
+	struct ss_counts base;	/* counts of earlier kernel records of the same pair */
+	bool final;		/* the socket was released and its kernel record reaped */
+};
+
+/* One process: totals over its connections, including those no longer listed. */
+struct ss_proc {
+	uint32_t tgid; /* first: the table key */
+	char comm[SS_COMM_LEN];
+	struct ss_counts total;
+	struct ss_counts folded;
+};
+
+struct ss_io;
+
+/* Opens, probes, loads and attaches. Returns NULL with a message in err (exit status 1). */
+struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len);
+/* Says under -v what was attached and how. */
+void ss_io_describe(const struct ss_io *io, FILE *f);
+/* Sleeps up to timeout_ms, handling release notices; returns early on a signal. */
+void ss_io_wait(struct ss_io *io, int timeout_ms);
+/* Reads the kernel's counters into the connection and process tables. */
+int ss_io_sample(struct ss_io *io);
+const struct htab *ss_io_conns(const struct ss_io *io);
+const struct htab *ss_io_procs(const struct ss_io *io);
+/* Events or calls that could not be accounted (kernel table full, notices dropped). */
+uint64_t ss_io_lost(const struct ss_io *io);
+void ss_io_close(struct ss_io *io);
+
+/* Adds b to a, field by field. */
+void counts_add(struct ss_counts *a, const struct ss_counts *b);
+/* Raises a to b field by field: totals read while the kernel moves counts never go down. */
+void counts_max(struct ss_counts *a, const struct ss_counts *b);
+
+#endif

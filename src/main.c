@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sockscope: which process sends and receives what, over which connection. Subcommand
+ * dispatch (with bpftool's unambiguous-prefix matching) and the messages every subcommand
+ * shares.
+ */
+#include "cmd/cmd.h"
+#include "sys.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef SOCKSCOPE_VERSION
+#define SOCKSCOPE_VERSION "0.0.0"
+#endif
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *what;
+};
+
+static const struct cmd cmds[] = {
+	{ "top", cmd_top, "live table of bytes sent and received per process" },
+	{ "doctor", cmd_doctor, "what this kernel offers and how each hook would attach" },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+int cmd_usage_error(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "sockscope %s: %s (see 'sockscope %s --help')\n", cmd, msg, cmd);
+	return 2;
+}
+
+int cmd_fail(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "sockscope %s: %s\n", cmd, msg);
+	return 1;
+}
+
+void cmd_ready(const char *cmd, int verbose)
+{
+	if (verbose)
+		fprintf(stderr, "sockscope %s: collecting; Ctrl-C to stop\n", cmd);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: sockscope COMMAND [OPTIONS]\n"
+	      "       sockscope --version | --help\n\n"
+	      "Commands (any unambiguous prefix works):\n",
+	      f);
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].what);
+	fputs("\n'sockscope COMMAND --help' describes a command's options.\n"
+	      "Needs root (or CAP_BPF + CAP_PERFMON, and CAP_NET_ADMIN for cgroup hooks).\n",
+	      f);
+}
+
+static const struct cmd *find_cmd(const char *name)
+{
+	const struct cmd *hit = NULL;
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < NCMDS; i++) {
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+		if (!strncmp(cmds[i].name, name, n)) {
+			if (hit) {
+				fprintf(stderr, "sockscope: ambiguous command '%s' (%s, %s, ...)\n",
+					name, hit->name, cmds[i].name);
+				return NULL;
+			}
+			hit = &cmds[i];
+		}
+	}
+	if (!hit)
+		fprintf(stderr, "sockscope: unknown command '%s' (see 'sockscope --help')\n", name);
+	return hit;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+	int verbose = 0;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("sockscope %s\n", SOCKSCOPE_VERSION);
+		return 0;
+	}
+	if (argv[1][0] == '-') {
+		fprintf(stderr, "sockscope: unknown option '%s' before the command (see 'sockscope "
+				"--help')\n", argv[1]);
+		return 2;
+	}
+	c = find_cmd(argv[1]);
+	if (!c)
+		return 2;
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			verbose++;
+	ss_libbpf_log_init(verbose);
+	return c->run(argc - 1, argv + 1);
+}

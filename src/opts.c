@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Common option parsing: see opts.h. */
+#include "opts.h"
+
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+enum {
+	OPT_CGROUP = 1000,
+	OPT_TCP,
+	OPT_UDP,
+	OPT_COUNT,
+	OPT_DURATION,
+	OPT_JSON,
+	OPT_ATTACH,
+	OPT_MAX_SOCKETS,
+};
+
+struct common_opt {
+	unsigned group;
+	struct option opt;
+	const char *shortopt; /* getopt spelling, "" if long only */
+};
+
+static const struct common_opt common[] = {
+	{ OPTS_FILTER, { "pid", required_argument, NULL, 'p' }, "p:" },
+	{ OPTS_FILTER, { "comm", required_argument, NULL, 'c' }, "c:" },
+	{ OPTS_FILTER, { "cgroup", required_argument, NULL, OPT_CGROUP }, "" },
+	{ OPTS_FILTER, { "ipv4", no_argument, NULL, '4' }, "4" },
+	{ OPTS_FILTER, { "ipv6", no_argument, NULL, '6' }, "6" },
+	{ OPTS_FILTER, { "tcp", no_argument, NULL, OPT_TCP }, "" },
+	{ OPTS_FILTER, { "udp", no_argument, NULL, OPT_UDP }, "" },
+	{ OPTS_FILTER, { "sport", required_argument, NULL, 's' }, "s:" },
+	{ OPTS_FILTER, { "dport", required_argument, NULL, 'd' }, "d:" },
+	{ OPTS_FILTER, { "attach", required_argument, NULL, OPT_ATTACH }, "" },
+	{ OPTS_FILTER, { "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }, "" },
+	{ OPTS_TIMING, { "interval", required_argument, NULL, 'i' }, "i:" },
+	{ OPTS_TIMING, { "count", required_argument, NULL, OPT_COUNT }, "" },
+	{ OPTS_TIMING, { "duration", required_argument, NULL, OPT_DURATION }, "" },
+	{ OPTS_OUTPUT, { "json", no_argument, NULL, OPT_JSON }, "" },
+	{ ~0u, { "verbose", no_argument, NULL, 'v' }, "v" },
+	{ ~0u, { "help", no_argument, NULL, 'h' }, "h" },
+};
+
+#define NCOMMON (sizeof(common) / sizeof(common[0]))
+
+void opts_init(struct ss_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->interval = 1.0;
+	o->attach = SS_MODE_AUTO;
+	o->max_sockets = 32768;
+}
+
+void opts_free(struct ss_opts *o)
+{
+	free(o->pids);
+	o->pids = NULL;
+	o->npids = 0;
+}
+
+int opts_parse_uint(const char *arg, const char *what, uint64_t min, uint64_t max, uint64_t *out,
+		    char *err, size_t len)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!arg[0] || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ')
+		goto bad;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	snprintf(err, len, "invalid %s '%s': expected an integer from %llu to %llu", what, arg,
+		 (unsigned long long)min, (unsigned long long)max);
+	return -1;
+}
+
+int opts_parse_pids(struct ss_opts *o, const char *arg, char *err, size_t len)
+{
+	const char *p = arg;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char one[16];
+		uint64_t pid;
+		uint32_t *grown;
+
+		if (!n || n >= sizeof(one)) {
+			snprintf(err, len, "invalid PID list '%s': %s", arg,
+				 n ? "a PID is too long" : "empty entry");
+			return -1;
+		}
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (opts_parse_uint(one, "PID", 1, SS_PID_MAX - 1, &pid, err, len))
+			return -1;
+		grown = realloc(o->pids, (o->npids + 1) * sizeof(*o->pids));
+		if (!grown) {
+			snprintf(err, len, "out of memory");
+			return -1;
+		}
+		o->pids = grown;
+		o->pids[o->npids++] = (uint32_t)pid;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	o->filt.pids = 1;
+	return 0;
+}
+
+int opts_parse_port(const char *arg, const char *what, uint16_t *port, char *err, size_t len)
+{
+	uint64_t v;
+
+	if (opts_parse_uint(arg, what, 1, 65535, &v, err, len))
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int opts_parse_seconds(const char *arg, const char *what, double *out, char *err, size_t len)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!arg[0] || errno || *end || !isfinite(v) || v <= 0 || v > 86400 * 365) {
+		snprintf(err, len, "invalid %s '%s': expected a positive number of seconds", what,
+			 arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int opts_parse_comm(struct ss_opts *o, const char *arg, char *err, size_t len)
+{
+	size_t n = strlen(arg);
+
+	if (!n || n >= SS_COMM_LEN) {
+		snprintf(err, len, "invalid process name '%s': the kernel keeps 1 to %d bytes", arg,
+			 SS_COMM_LEN - 1);
+		return -1;
+	}
+	memset(o->filt.comm, 0, sizeof(o->filt.comm));
+	memcpy(o->filt.comm, arg, n);
+	o->filt.comm_on = 1;
+	return 0;
+}
+
+static int handle_common(struct ss_opts *o, int c, const char *arg, char *err, size_t len)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'p':
+		return opts_parse_pids(o, arg, err, len);
+	case 'c':
+		return opts_parse_comm(o, arg, err, len);
+	case OPT_CGROUP:
+		o->cgroup_path = arg;
+		o->filt.cgroup_on = 1;
+		return 0;
+	case '4':
+	case '6':
+		/* both together select both, as no flag does */
+		o->filt.family = o->filt.family ? 0 : (c == '4' ? AF_INET : AF_INET6);
+		return 0;
+	case OPT_TCP:
+	case OPT_UDP:
+		o->filt.proto = o->filt.proto ? 0 : (c == OPT_TCP ? IPPROTO_TCP : IPPROTO_UDP);
+		return 0;
+	case 's':
+		return opts_parse_port(arg, "source port", &o->filt.sport, err, len);
+	case 'd':
+		return opts_parse_port(arg, "destination port", &o->filt.dport, err, len);
+	case OPT_ATTACH:
+		if (!ss_mode_parse(arg, &o->attach))
+			return 0;
+		snprintf(err, len, "invalid attach mode '%s': expected auto, tp_btf, raw_tp, fentry "
+				   "or kprobe", arg);
+		return -1;
+	case OPT_MAX_SOCKETS:
+		if (opts_parse_uint(arg, "socket table size", 64, 1u << 24, &v, err, len))
+			return -1;
+		o->max_sockets = (uint32_t)v;
+		return 0;
+	case 'i':
+		return opts_parse_seconds(arg, "interval", &o->interval, err, len);
+	case OPT_COUNT:
+		return opts_parse_uint(arg, "count", 1, UINT64_MAX, &o->count, err, len);
+	case OPT_DURATION:
+		return opts_parse_seconds(arg, "duration", &o->duration, err, len);
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	}
+	return 1;
+}
+
+/* Builds the getopt tables: the subcommand's options, then the common groups it takes. */
+static int build_tables(unsigned groups, const struct ss_cmd_opts *cmd, struct option *lo,
+			size_t nlo, char *so, size_t nso)
+{
+	size_t n = 0;
+
+	snprintf(so, nso, ":%s", cmd && cmd->shortopts ? cmd->shortopts : "");
+	for (size_t i = 0; cmd && cmd->longopts && cmd->longopts[i].name && n + 1 < nlo; i++)
+		lo[n++] = cmd->longopts[i];
+	for (size_t i = 0; i < NCOMMON && n + 1 < nlo; i++) {
+		if (!(common[i].group & groups))
+			continue;
+		lo[n++] = common[i].opt;
+		strncat(so, common[i].shortopt, nso - strlen(so) - 1);
+	}
+	memset(&lo[n], 0, sizeof(lo[n]));
+	return 0;
+}
+
+static void unknown_option(char **argv, int c, char *err, size_t len)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		snprintf(err, len, "option '%s' needs a value", arg);
+	else if (optopt && arg[0] == '-' && arg[1] != '-')
+		snprintf(err, len, "unknown option '-%c'", optopt);
+	else
+		snprintf(err, len, "unknown option '%s'", arg);
+}
+
+int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd, int argc,
+	       char **argv, char *err, size_t len)
+{
+	struct option lo[64];
+	char so[128];
+	int c, r;
+
+	build_tables(groups, cmd, lo, 64, so, sizeof(so));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (c == 'h')
+			return 1;
+		if (c == '?' || c == ':') {
+			unknown_option(argv, c, err, len);
+			return -1;
+		}
+		r = handle_common(o, c, optarg, err, len);
+		if (r == 1 && cmd && cmd->handle)
+			r = cmd->handle(c, optarg, cmd->ctx, err, len);
+		if (r)
+			return -1;
+	}
+	if (optind < argc) {
+		snprintf(err, len, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int opts_check(const struct ss_opts *o, char *err, size_t len)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < o->npids; i++) {
+		if (kill((pid_t)o->pids[i], 0) && errno == ESRCH) {
+			snprintf(err, len, "no process with PID %u", o->pids[i]);
+			return -1;
+		}
+	}
+	if (o->cgroup_path && (stat(o->cgroup_path, &st) || !S_ISDIR(st.st_mode))) {
+		snprintf(err, len, "invalid cgroup '%s': not a cgroup v2 directory", o->cgroup_path);
+		return -1;
+	}
+	return 0;
+}
+
+void opts_usage(FILE *f, unsigned groups)
+{
+	if (groups & OPTS_FILTER)
+		fputs("Filters (applied in the kernel):\n"
+		      "  -p, --pid PID[,PID...]  only these processes (all their threads)\n"
+		      "  -c, --comm NAME         only processes with this exact name\n"
+		      "      --cgroup PATH       only tasks in this cgroup v2 (and below)\n"
+		      "  -4, --ipv4 / -6, --ipv6 only IPv4 / IPv6 (IPv4-mapped IPv6 is IPv4)\n"
+		      "      --tcp / --udp       only TCP / UDP\n"
+		      "  -s, --sport PORT        only sockets with this local port\n"
+		      "  -d, --dport PORT        only sockets with this remote port\n"
+		      "      --attach MODE       auto, tp_btf, raw_tp, fentry or kprobe\n"
+		      "      --max-sockets N     kernel socket table size (default 32768)\n",
+		      f);
+	if (groups & OPTS_TIMING)
+		fputs("Timing:\n"
+		      "  -i, --interval SECS     refresh interval (default 1)\n"
+		      "      --count N           stop after N intervals\n"
+		      "      --duration SECS     stop after SECS seconds\n",
+		      f);
+	if (groups & OPTS_OUTPUT)
+		fputs("Output:\n"
+		      "      --json              one JSON object per line\n",
+		      f);
+	fputs("  -v, --verbose           say what is attached and how\n"
+	      "  -h, --help              this help\n",
+	      f);
+}

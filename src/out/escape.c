@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Escaping of untrusted bytes for terminals, JSON and Prometheus: see escape.h. */
+#include "escape.h"
+
+#include <string.h>
+
+size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+	static const uint32_t min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t len;
+	uint32_t c;
+
+	if (!n)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, c = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, c = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past Unicode are not UTF-8 */
+	if (c < min_cp[len] || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* C1 controls and the format characters that can hide or reorder text on a terminal. */
+static bool invisible(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0xad || (c >= 0x200b && c <= 0x200f) ||
+	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
+}
+
+char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok)
+{
+	const uint8_t *s = src;
+	size_t o = 0, i = 0;
+	uint32_t cp;
+
+	if (!dstlen)
+		return dst;
+	while (i < srclen) {
+		char piece[8];
+		size_t plen, used = 1;
+
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
+			piece[0] = s[i], plen = 1;
+		} else if (s[i] == '\\') {
+			memcpy(piece, "\\\\", 2), plen = 2;
+		} else if (utf8_ok && s[i] >= 0x80 && (used = utf8_decode(s + i, srclen - i, &cp)) &&
+			   !invisible(cp)) {
+			memcpy(piece, s + i, used), plen = used;
+		} else {
+			used = 1;
+			plen = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", s[i]);
+		}
+		if (o + plen >= dstlen)
+			break;
+		memcpy(dst + o, piece, plen);
+		o += plen;
+		i += used;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+void esc_json(FILE *f, const void *src, size_t srclen)
+{
+	const uint8_t *s = src;
+	uint32_t cp;
+
+	for (size_t i = 0; i < srclen;) {
+		size_t n;
+
+		if (s[i] == '"' || s[i] == '\\') {
+			fputc('\\', f), fputc(s[i++], f);
+		} else if (s[i] < 0x20 || s[i] == 0x7f) {
+			fprintf(f, "\\u%04x", s[i++]);
+		} else if (s[i] < 0x80) {
+			fputc(s[i++], f);
+		} else if ((n = utf8_decode(s + i, srclen - i, &cp))) {
+			fwrite(s + i, 1, n, f);
+			i += n;
+		} else {
+			fputs("\\ufffd", f);
+			i++;
+		}
+	}
+}
+
+size_t esc_prom(char *dst, size_t dstlen, const void *src, size_t srclen)
+{
+	const uint8_t *s = src;
+	size_t o = 0;
+	uint32_t cp;
+
+	for (size_t i = 0; i < srclen;) {
+		const char *piece;
+		char one[4];
+		size_t plen, used = 1;
+
+		if (s[i] == '\\')
+			piece = "\\\\", plen = 2;
+		else if (s[i] == '"')
+			piece = "\\\"", plen = 2;
+		else if (s[i] == '\n')
+			piece = "\\n", plen = 2;
+		else if (s[i] < 0x80)
+			one[0] = (char)s[i], piece = one, plen = 1;
+		else if ((used = utf8_decode(s + i, srclen - i, &cp)))
+			piece = (const char *)s + i, plen = used;
+		else
+			piece = "\xef\xbf\xbd", plen = 3, used = 1; /* U+FFFD */
+		if (o + plen >= dstlen)
+			break;
+		memcpy(dst + o, piece, plen);
+		o += plen;
+		i += used;
+	}
+	if (dstlen)
+		dst[o] = '\0';
+	return o;
+}
+
+size_t name_len(const char *s, size_t max)
+{
+	const char *nul = memchr(s, '\0', max);
+
+	return nul ? (size_t)(nul - s) : max;
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The attach framework: probing of ways to attach, and applying the choice. See probe.h. */
+#include "probe.h"
+#include "sys.h"
+#include "probe.skel.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Trial results, so that a target shared by several programs or hooks is tried once. */
+struct trial {
+	enum ss_mode mode;
+	char target[64];
+	int err;
+	char why[160];
+};
+
+static struct trial trials[64];
+static int ntrials;
+static int cgroup_fd = -1;
+
+int ss_cgroup_fd(char *why, size_t len)
+{
+	char path[4096];
+
+	if (cgroup_fd >= 0)
+		return cgroup_fd;
+	if (ss_cgroup2_root(path, sizeof(path), why, len))
+		return -1;
+	cgroup_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgroup_fd < 0)
+		snprintf(why, len, "cannot open cgroup %s: %s", path, strerror(errno));
+	return cgroup_fd;
+}
+
+static struct bpf_link *trial_attach(struct bpf_program *p, enum ss_mode mode, const char *target,
+				     char *why, size_t len)
+{
+	int fd;
+
+	switch (mode) {
+	case SS_MODE_RAW_TP:
+		return bpf_program__attach_raw_tracepoint(p, target);
+	case SS_MODE_KPROBE:
+		ss_ensure_tracefs(why, len);
+		return bpf_program__attach_kprobe(p, false, target);
+	case SS_MODE_CGROUP:
+		fd = ss_cgroup_fd(why, len);
+		return fd < 0 ? NULL : bpf_program__attach_cgroup(p, fd);
+	default:
+		return bpf_program__attach(p);
+	}
+}
+
+static struct bpf_program *trial_prog(struct probe_bpf *skel, enum ss_mode mode)
+{
+	switch (mode) {
+	case SS_MODE_TP_BTF:
+		return skel->progs.probe_tp_btf;
+	case SS_MODE_RAW_TP:
+		return skel->progs.probe_raw_tp;
+	case SS_MODE_FENTRY:
+		return skel->progs.probe_fentry;
+	case SS_MODE_KPROBE:
+		return skel->progs.probe_kprobe;
+	default:
+		return skel->progs.probe_cgroup;
+	}
+}
+
+/* Loads and attaches a do-nothing program of this mode at target, then removes it. */
+static int run_trial(enum ss_mode mode, const char *target, char *why, size_t len)
+{
+	struct probe_bpf *skel = probe_bpf__open();
+	struct bpf_program *p, *want;
+	struct bpf_link *link = NULL;
+	int err;
+
+	if (!skel) {
+		snprintf(why, len, "cannot open probe object: %s", strerror(errno));
+		return -1;
+	}
+	want = trial_prog(skel, mode);
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, p == want);
+	if (mode == SS_MODE_TP_BTF || mode == SS_MODE_FENTRY)
+		bpf_program__set_attach_target(want, 0, target);
+	err = probe_bpf__load(skel);
+	if (err) {
+		snprintf(why, len, "load refused: %s", strerror(-err));
+	} else {
+		why[0] = '\0';
+		link = trial_attach(want, mode, target, why, len);
+		err = link ? 0 : -errno;
+		if (!link && !why[0])
+			snprintf(why, len, "attach refused: %s", strerror(-err));
+	}
+	bpf_link__destroy(link);
+	probe_bpf__destroy(skel);
+	return err ? -1 : 0;
+}
+
+static int trial(enum ss_mode mode, const char *target, char *why, size_t len)
+{
+	struct trial *t;
+
+	for (int i = 0; i < ntrials; i++) {
+		t = &trials[i];
+		if (t->mode == mode && !strcmp(t->target, target)) {
+			snprintf(why, len, "%s", t->why);
+			return t->err;
+		}
+	}
+	ss_libbpf_quiet(true);
+	int err = run_trial(mode, target, why, len);
+	ss_libbpf_quiet(false);
+	if (ntrials < (int)(sizeof(trials) / sizeof(trials[0]))) {
+		t = &trials[ntrials++];
+		t->mode = mode;
+		snprintf(t->target, sizeof(t->target), "%s", target);
+		t->err = err;
+		snprintf(t->why, sizeof(t->why), "%s", why);
+	}
+	return err;
+}
+
+/* Is the target there at all? Only asked where BTF can tell; otherwise the trial will. */
+static bool target_exists(enum ss_mode mode, const char *target)
+{
+	if (!ss_vmlinux_btf() || mode == SS_MODE_CGROUP)
+		return true;
+	if (mode == SS_MODE_TP_BTF || mode == SS_MODE_RAW_TP)
+		return ss_tracepoint_exists(target);
+	return ss_func_exists(target);
+}
+
+int ss_probe_way(const struct ss_way *w, bool skip[16], char *why, size_t len)
+{
+	char reason[160];
+
+	for (int i = 0; w->progs[i].prog; i++) {
+		const struct ss_prog_ref *r = &w->progs[i];
+
+		skip[i] = false;
+		if (!target_exists(w->mode, r->target)) {
+			if (r->optional) {
+				skip[i] = true;
+				continue;
+			}
+			snprintf(why, len, "%s not in this kernel", r->target);
+			return -1;
+		}
+		if (trial(w->mode, r->target, reason, sizeof(reason))) {
+			snprintf(why, len, "%s: %s", r->target, reason);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool has_mode(const struct ss_hook *h, enum ss_mode m)
+{
+	for (int i = 0; i < SS_MAX_WAYS && h->ways[i].progs; i++)
+		if (h->ways[i].mode == m)
+			return true;
+	return false;
+}
+
+int ss_choose(const struct ss_hook *hook, enum ss_mode force, struct ss_choice *c)
+{
+	bool only = force != SS_MODE_AUTO && has_mode(hook, force);
+	size_t o = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->hook = hook;
+	c->way = -1;
+	for (int i = 0; i < SS_MAX_WAYS && hook->ways[i].progs; i++) {
+		const struct ss_way *w = &hook->ways[i];
+		char why[200];
+
+		if (only && w->mode != force)
+			continue;
+		if (!ss_probe_way(w, c->skip, why, sizeof(why))) {
+			c->way = i;
+			return 0;
+		}
+		o += snprintf(c->why + o, o < sizeof(c->why) ? sizeof(c->why) - o : 0, "%s%s: %s",
+			      o ? "; " : "", ss_mode_name(w->mode), why);
+	}
+	return -1;
+}
+
+int ss_apply(struct bpf_object *obj, const struct ss_choice *c, size_t n, char *err, size_t len)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, false);
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].way < 0)
+			continue;
+		const struct ss_prog_ref *r = c[i].hook->ways[c[i].way].progs;
+
+		for (int j = 0; r[j].prog; j++) {
+			if (c[i].skip[j])
+				continue;
+			p = bpf_object__find_program_by_name(obj, r[j].prog);
+			if (!p) {
+				snprintf(err, len, "internal: no BPF program %s", r[j].prog);
+				return -1;
+			}
+			bpf_program__set_autoload(p, true);
+		}
+	}
+	return 0;
+}
+
+int ss_attach(struct bpf_object *obj, const struct ss_choice *c, int cg_fd,
+	      struct bpf_link ***links, size_t *nlinks, char *err, size_t len)
+{
+	for (int j = 0; c->way >= 0 && c->hook->ways[c->way].progs[j].prog; j++) {
+		const struct ss_way *w = &c->hook->ways[c->way];
+		struct bpf_program *p;
+		struct bpf_link *l, **grown;
+
+		if (c->skip[j])
+			continue;
+		p = bpf_object__find_program_by_name(obj, w->progs[j].prog);
+		l = w->mode == SS_MODE_CGROUP ? bpf_program__attach_cgroup(p, cg_fd) :
+						bpf_program__attach(p);
+		if (!l) {
+			snprintf(err, len, "%s: attaching %s (%s %s) failed: %s", c->hook->name,
+				 w->progs[j].prog, ss_mode_name(w->mode), w->progs[j].target,
+				 strerror(errno));
+			return -1;
+		}
+		grown = realloc(*links, (*nlinks + 1) * sizeof(**links));
+		if (!grown) {
+			bpf_link__destroy(l);
+			snprintf(err, len, "out of memory");
+			return -1;
+		}
+		*links = grown;
+		(*links)[(*nlinks)++] = l;
+	}
+	return 0;
+}
+
+
+void ss_probe_cleanup(void)
+{
+	if (cgroup_fd >= 0)
+		close(cgroup_fd);
+	cgroup_fd = -1;
+	ntrials = 0;
+}

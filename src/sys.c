@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Privileges, mounts, kernel facts and libbpf's log: see sys.h. */
+#include "sys.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#define TRACEFS_MAGIC 0x74726163
+#define OUR_CGROUP2   "/run/sockscope/cgroup2"
+
+static bool mounted_cgroup2;
+
+bool ss_has_cap(int cap)
+{
+	char line[256];
+	uint64_t eff = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %" SCNx64, &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ULL << cap);
+}
+
+int ss_check_privileges(char *why, size_t len)
+{
+	if (ss_has_cap(SS_CAP_SYS_ADMIN) || (ss_has_cap(SS_CAP_BPF) && ss_has_cap(SS_CAP_PERFMON)))
+		return 0;
+	snprintf(why, len, "needs root, or CAP_BPF and CAP_PERFMON (plus CAP_NET_ADMIN for "
+			   "cgroup hooks); run it with sudo");
+	return -1;
+}
+
+bool ss_find_mount(const char *type, char *path, size_t len)
+{
+	char dev[256], dir[4096], fstype[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, fstype) == 3) {
+		if (!strcmp(fstype, type)) {
+			snprintf(path, len, "%s", dir);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int ss_cgroup2_root(char *path, size_t len, char *why, size_t wlen)
+{
+	if (ss_find_mount("cgroup2", path, len))
+		return 0;
+	if (mkdir("/run/sockscope", 0700) && errno != EEXIST)
+		goto fail;
+	if (mkdir(OUR_CGROUP2, 0700) && errno != EEXIST)
+		goto fail;
+	if (mount("cgroup2", OUR_CGROUP2, "cgroup2", 0, NULL))
+		goto fail;
+	mounted_cgroup2 = true;
+	snprintf(path, len, "%s", OUR_CGROUP2);
+	return 0;
+fail:
+	snprintf(why, wlen, "no cgroup v2 hierarchy mounted and mounting one failed: %s",
+		 strerror(errno));
+	return -1;
+}
+
+int ss_ensure_tracefs(char *why, size_t len)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/kernel/tracing", &st) && st.f_type == TRACEFS_MAGIC)
+		return 0;
+	if (!mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		return 0;
+	snprintf(why, len, "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
+		 strerror(errno));
+	return -1;
+}
+
+void ss_unmount_ours(void)
+{
+	if (mounted_cgroup2 && !umount2(OUR_CGROUP2, MNT_DETACH))
+		mounted_cgroup2 = false;
+}
+
+static struct btf *vmlinux;
+static bool vmlinux_tried;
+
+struct btf *ss_vmlinux_btf(void)
+{
+	if (!vmlinux_tried) {
+		vmlinux_tried = true;
+		vmlinux = btf__load_vmlinux_btf();
+		if (libbpf_get_error(vmlinux))
+			vmlinux = NULL;
+	}
+	return vmlinux;
+}
+
+bool ss_have_vmlinux_btf(void)
+{
+	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+}
+
+static const struct btf_type *func_proto(const char *func)
+{
+	struct btf *btf = ss_vmlinux_btf();
+	int id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -1;
+
+	return id > 0 ? btf__type_by_id(btf, btf__type_by_id(btf, id)->type) : NULL;
+}
+
+int ss_func_arity(const char *func)
+{
+	const struct btf_type *t = func_proto(func);
+
+	return t ? btf_vlen(t) : -1;
+}
+
+bool ss_func_exists(const char *func)
+{
+	return func_proto(func) != NULL;
+}
+
+bool ss_tracepoint_exists(const char *tp)
+{
+	char name[256];
+	struct btf *btf = ss_vmlinux_btf();
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* libbpf log: the last lines are kept for error messages, printed live only under -v. */
+static int log_verbose;
+static bool log_quiet;
+static char last_log[4096];
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	if (level == LIBBPF_DEBUG && log_verbose < 2)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (log_quiet)
+		return 0;
+	if (strlen(last_log) + strlen(line) >= sizeof(last_log))
+		last_log[0] = '\0';
+	strcat(last_log, line);
+	if (log_verbose)
+		fputs(line, stderr);
+	return 0;
+}
+
+void ss_libbpf_log_init(int verbose)
+{
+	log_verbose = verbose;
+	libbpf_set_print(libbpf_log);
+}
+
+void ss_libbpf_quiet(bool quiet)
+{
+	log_quiet = quiet;
+	if (!quiet)
+		last_log[0] = '\0';
+}
+
+const char *ss_libbpf_last(void)
+{
+	return last_log;
+}

@@ -26,6 +26,24 @@ bool counts_zero(const struct ss_counts *c)
 	return !c->bytes[0] && !c->bytes[1] && !c->calls[0] && !c->calls[1];
 }
 
+void counts_add(struct ss_counts *a, const struct ss_counts *b)
+{
+	for (int d = 0; d < 2; d++) {
+		a->bytes[d] += b->bytes[d];
+		a->calls[d] += b->calls[d];
+	}
+}
+
+void counts_max(struct ss_counts *a, const struct ss_counts *b)
+{
+	for (int d = 0; d < 2; d++) {
+		if (b->bytes[d] > a->bytes[d])
+			a->bytes[d] = b->bytes[d];
+		if (b->calls[d] > a->calls[d])
+			a->calls[d] = b->calls[d];
+	}
+}
+
 int agg_init(struct ss_agg *a, enum ss_group_by by)
 {
 	memset(a, 0, sizeof(*a));

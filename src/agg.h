@@ -48,4 +48,9 @@ void agg_sort(struct ss_row *rows, size_t n);
 uint64_t counts_bytes(const struct ss_counts *c);
 bool counts_zero(const struct ss_counts *c);
 
+/* Adds b to a, field by field. */
+void counts_add(struct ss_counts *a, const struct ss_counts *b);
+/* Raises a to b field by field: totals read while the kernel moves counts never go down. */
+void counts_max(struct ss_counts *a, const struct ss_counts *b);
+
 #endif

@@ -51,24 +51,6 @@ struct ss_io {
 	size_t closed_head, closed_len;
 };
 
-void counts_add(struct ss_counts *a, const struct ss_counts *b)
-{
-	for (int d = 0; d < 2; d++) {
-		a->bytes[d] += b->bytes[d];
-		a->calls[d] += b->calls[d];
-	}
-}
-
-void counts_max(struct ss_counts *a, const struct ss_counts *b)
-{
-	for (int d = 0; d < 2; d++) {
-		if (b->bytes[d] > a->bytes[d])
-			a->bytes[d] = b->bytes[d];
-		if (b->calls[d] > a->calls[d])
-			a->calls[d] = b->calls[d];
-	}
-}
-
 static int on_notice(void *ctx, void *data, size_t size)
 {
 	struct ss_io *io = ctx;

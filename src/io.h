@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "sockscope.h"
+#include "agg.h"
 #include "lib/htab.h"
 #include "opts.h"
 
@@ -48,10 +49,5 @@ const struct htab *ss_io_procs(const struct ss_io *io);
 /* Events or calls that could not be accounted (kernel table full, notices dropped). */
 uint64_t ss_io_lost(const struct ss_io *io);
 void ss_io_close(struct ss_io *io);
-
-/* Adds b to a, field by field. */
-void counts_add(struct ss_counts *a, const struct ss_counts *b);
-/* Raises a to b field by field: totals read while the kernel moves counts never go down. */
-void counts_max(struct ss_counts *a, const struct ss_counts *b);
 
 #endif

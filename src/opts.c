@@ -177,12 +177,14 @@ static int handle_common(struct ss_opts *o, int c, const char *arg, char *err, s
 		return 0;
 	case '4':
 	case '6':
-		/* both together select both, as no flag does */
-		o->filt.family = o->filt.family ? 0 : (c == '4' ? AF_INET : AF_INET6);
+		/* both together select both, as no flag does; a repeated flag changes nothing */
+		o->families |= c == '4' ? 1 : 2;
+		o->filt.family = o->families == 3 ? 0 : (c == '4' ? AF_INET : AF_INET6);
 		return 0;
 	case OPT_TCP:
 	case OPT_UDP:
-		o->filt.proto = o->filt.proto ? 0 : (c == OPT_TCP ? IPPROTO_TCP : IPPROTO_UDP);
+		o->protos |= c == OPT_TCP ? 1 : 2;
+		o->filt.proto = o->protos == 3 ? 0 : (c == OPT_TCP ? IPPROTO_TCP : IPPROTO_UDP);
 		return 0;
 	case 's':
 		return opts_parse_port(arg, "source port", &o->filt.sport, err, len);
@@ -225,7 +227,7 @@ static int build_tables(unsigned groups, const struct ss_cmd_opts *cmd, struct o
 	for (size_t i = 0; cmd && cmd->longopts && cmd->longopts[i].name && n + 1 < nlo; i++)
 		lo[n++] = cmd->longopts[i];
 	for (size_t i = 0; i < NCOMMON && n + 1 < nlo; i++) {
-		if (!(common[i].group & groups))
+		if (common[i].group != ~0u && !(common[i].group & groups))
 			continue;
 		lo[n++] = common[i].opt;
 		strncat(so, common[i].shortopt, nso - strlen(so) - 1);
@@ -234,14 +236,32 @@ static int build_tables(unsigned groups, const struct ss_cmd_opts *cmd, struct o
 	return 0;
 }
 
-static void unknown_option(char **argv, int c, char *err, size_t len)
+static bool is_long_val(const struct option *lo, int val)
+{
+	for (; lo->name; lo++)
+		if (lo->val == val)
+			return true;
+	return false;
+}
+
+/*
+ * getopt leaves optind on a cluster ("-zv") until its last letter, so argv[optind - 1] names
+ * the offending option only for long options and a cluster's last letter. An unknown letter
+ * is told apart by optopt, which getopt sets to the letter, or to a long option's val when
+ * that option was given a value it does not take, or to 0 for an unknown long option.
+ */
+static void unknown_option(char **argv, int c, const struct option *lo, char *err, size_t len)
 {
 	const char *arg = argv[optind - 1];
 
-	if (c == ':')
+	if (c == ':' && arg[1] != '-')
+		snprintf(err, len, "option '-%c' needs a value", optopt);
+	else if (c == ':')
 		snprintf(err, len, "option '%s' needs a value", arg);
-	else if (optopt && arg[0] == '-' && arg[1] != '-')
+	else if (optopt && !is_long_val(lo, optopt))
 		snprintf(err, len, "unknown option '-%c'", optopt);
+	else if (optopt)
+		snprintf(err, len, "option '%s' takes no value", arg);
 	else
 		snprintf(err, len, "unknown option '%s'", arg);
 }
@@ -254,13 +274,14 @@ int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd
 	int c, r;
 
 	build_tables(groups, cmd, lo, 64, so, sizeof(so));
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a cluster left half-read by an earlier parse */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == 'h')
 			return 1;
 		if (c == '?' || c == ':') {
-			unknown_option(argv, c, err, len);
+			unknown_option(argv, c, lo, err, len);
 			return -1;
 		}
 		r = handle_common(o, c, optarg, err, len);

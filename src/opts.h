@@ -34,6 +34,8 @@ struct ss_opts {
 	int verbose;
 	enum ss_mode attach;
 	uint32_t max_sockets;
+	uint8_t families; /* -4 / -6 given: bit 0 / bit 1 */
+	uint8_t protos;	  /* --tcp / --udp given: bit 0 / bit 1 */
 };
 
 /* A subcommand's own options: getopt entries plus a handler returning 0 or -1 (err set). */

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netio: the ground truth for sockscope's integration tests. A client sends exactly N bytes
+ * to a server and reads back M, each side through the socket call the test names (write,
+ * send, sendto, sendmsg, sendmmsg, writev, sendfile / read, recv, recvfrom, recvmsg,
+ * recvmmsg, readv), over TCP or UDP, IPv4 or IPv6. Each side sums what its calls returned
+ * and prints it with its PID and addresses as one JSON line, to compare with what sockscope
+ * reported.
+ *
+ * Both sides start, print a "ready" line (the server with its port), and wait for a byte on
+ * stdin before moving any data, so that the test can start sockscope with their PIDs first.
+ *
+ *   netio server tcp|udp ADDR PORT RECV_CALL SEND_CALL EXPECT_BYTES REPLY_BYTES
+ *   netio client tcp|udp ADDR PORT SEND_CALL RECV_CALL BYTES REPLY_BYTES [CHUNK]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define MAX_CHUNK 65536
+#define UDP_IDLE_MS 2000
+
+struct side {
+	int fd;
+	int udp;
+	size_t chunk;
+	int tmpfd; /* sendfile's source */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	unsigned long long sent, received;
+};
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "netio: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, ": %s\n", strerror(errno));
+	va_end(ap);
+	exit(1);
+}
+
+static socklen_t make_addr(const char *ip, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		return sizeof(*a4);
+	}
+	if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		return sizeof(*a6);
+	}
+	errno = EINVAL;
+	die("bad address %s", ip);
+	return 0;
+}
+
+static void addr_str(const struct sockaddr_storage *ss, char *ip, size_t len, int *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, len);
+		*port = ntohs(a->sin_port);
+	} else {
+		const struct sockaddr_in6 *a = (const void *)ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, len);
+		*port = ntohs(a->sin6_port);
+	}
+}
+
+static void fill(char *buf, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245 + 12345;
+		buf[i] = (char)(seed >> 16);
+	}
+}
+
+/* One send call of the named kind; returns what the kernel returned. */
+static ssize_t send_once(struct side *s, const char *call, const char *buf, size_t n)
+{
+	struct iovec iov[2] = { { (void *)buf, n / 2 }, { (void *)(buf + n / 2), n - n / 2 } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	if (!strcmp(call, "write"))
+		return write(s->fd, buf, n);
+	if (!strcmp(call, "send"))
+		return send(s->fd, buf, n, 0);
+	if (!strcmp(call, "sendto"))
+		return sendto(s->fd, buf, n, 0, (void *)&s->peer, s->peerlen);
+	if (!strcmp(call, "sendmsg"))
+		return sendmsg(s->fd, &mh, 0);
+	if (!strcmp(call, "writev"))
+		return writev(s->fd, iov, 2);
+	if (!strcmp(call, "sendfile")) {
+		off_t off = 0;
+
+		if (pwrite(s->tmpfd, buf, n, 0) != (ssize_t)n)
+			die("pwrite");
+		return sendfile(s->fd, s->tmpfd, &off, n);
+	}
+	if (!strcmp(call, "sendmmsg")) {
+		/* two datagrams per call; the return is datagrams, the bytes are theirs */
+		struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
+					 { .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } } };
+		int k = sendmmsg(s->fd, mm, 2, 0);
+
+		return k < 0 ? -1 : (ssize_t)(k == 2 ? n : n / 2);
+	}
+	errno = EINVAL;
+	die("unknown send call %s", call);
+	return -1;
+}
+
+static void send_all(struct side *s, const char *call, unsigned long long total)
+{
+	static char buf[MAX_CHUNK];
+
+	while (s->sent < total) {
+		size_t n = total - s->sent < s->chunk ? total - s->sent : s->chunk;
+		ssize_t r;
+
+		fill(buf, n, (unsigned)s->sent);
+		r = send_once(s, call, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("%s", call);
+		s->sent += (unsigned long long)r;
+	}
+}
+
+static ssize_t recv_once(struct side *s, const char *call, char *buf, size_t n)
+{
+	struct iovec iov[2] = { { buf, n / 2 }, { buf + n / 2, n - n / 2 } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+
+	if (!strcmp(call, "read"))
+		return read(s->fd, buf, n);
+	if (!strcmp(call, "recv"))
+		return recv(s->fd, buf, n, 0);
+	if (!strcmp(call, "recvfrom"))
+		return recvfrom(s->fd, buf, n, 0, (void *)&from, &flen);
+	if (!strcmp(call, "recvmsg"))
+		return recvmsg(s->fd, &mh, 0);
+	if (!strcmp(call, "readv"))
+		return readv(s->fd, iov, 2);
+	if (!strcmp(call, "recvmmsg")) {
+		struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
+					 { .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } } };
+		struct timespec none = { 0, 0 };
+		int k = recvmmsg(s->fd, mm, 2, MSG_WAITFORONE, &none);
+
+		return k < 0 ? -1 : (ssize_t)(mm[0].msg_len + (k == 2 ? mm[1].msg_len : 0));
+	}
+	errno = EINVAL;
+	die("unknown receive call %s", call);
+	return -1;
+}
+
+/* Reads until total bytes came, the peer closed, or (UDP) the peer went quiet. */
+static void recv_all(struct side *s, const char *call, unsigned long long total)
+{
+	static char buf[2 * MAX_CHUNK];
+
+	while (s->received < total) {
+		struct pollfd p = { .fd = s->fd, .events = POLLIN };
+		ssize_t r;
+
+		if (s->udp && poll(&p, 1, UDP_IDLE_MS) == 0)
+			break;
+		r = recv_once(s, call, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("%s", call);
+		if (r == 0 && !s->udp)
+			break;
+		s->received += (unsigned long long)r;
+	}
+}
+
+static void wait_go(void)
+{
+	char c;
+
+	fflush(stdout);
+	if (read(0, &c, 1) != 1)
+		exit(3);
+}
+
+static void report(const char *role, struct side *s, const char *proto)
+{
+	struct sockaddr_storage l, r;
+	socklen_t ll = sizeof(l), rl = sizeof(r);
+	char lip[64], rip[64];
+	int lport, rport;
+
+	getsockname(s->fd, (void *)&l, &ll);
+	if (getpeername(s->fd, (void *)&r, &rl))
+		r = s->peer;
+	addr_str(&l, lip, sizeof(lip), &lport);
+	addr_str(&r, rip, sizeof(rip), &rport);
+	printf("{\"role\":\"%s\",\"pid\":%d,\"proto\":\"%s\",\"laddr\":\"%s\",\"lport\":%d,"
+	       "\"raddr\":\"%s\",\"rport\":%d,\"sent\":%llu,\"received\":%llu}\n",
+	       role, getpid(), proto, lip, lport, rip, rport, s->sent, s->received);
+}
+
+static int open_tmp(void)
+{
+	char path[] = "/tmp/netio.XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		die("mkstemp");
+	unlink(path);
+	return fd;
+}
+
+static int server(char **av)
+{
+	struct side s = { .udp = !strcmp(av[0], "udp"), .chunk = 1024, .tmpfd = open_tmp() };
+	struct sockaddr_storage a;
+	socklen_t alen = make_addr(av[1], atoi(av[2]), &a);
+	int lfd = socket(a.ss_family, s.udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1, big = 4 << 20;
+	char ip[64];
+	int port;
+
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)) || bind(lfd, (void *)&a, alen))
+		die("server socket");
+	if (!s.udp && listen(lfd, 8))
+		die("listen");
+	alen = sizeof(a);
+	getsockname(lfd, (void *)&a, &alen);
+	addr_str(&a, ip, sizeof(ip), &port);
+	printf("{\"ready\":\"server\",\"pid\":%d,\"port\":%d}\n", getpid(), port);
+	wait_go();
+	if (s.udp) {
+		char c;
+
+		/* a peek learns the client without consuming (and is not a counted call) */
+		s.fd = lfd;
+		s.peerlen = sizeof(s.peer);
+		if (recvfrom(lfd, &c, 1, MSG_PEEK, (void *)&s.peer, &s.peerlen) < 0 ||
+		    connect(lfd, (void *)&s.peer, s.peerlen))
+			die("udp peer");
+	} else {
+		s.fd = accept(lfd, (void *)&s.peer, &s.peerlen);
+		if (s.fd < 0)
+			die("accept");
+	}
+	recv_all(&s, av[3], strtoull(av[5], NULL, 10));
+	send_all(&s, av[4], strtoull(av[6], NULL, 10));
+	report("server", &s, av[0]);
+	return 0;
+}
+
+static int client(char **av)
+{
+	struct side s = { .udp = !strcmp(av[0], "udp"), .tmpfd = open_tmp() };
+	unsigned long long n = strtoull(av[5], NULL, 10), m = strtoull(av[6], NULL, 10);
+
+	s.peerlen = make_addr(av[1], atoi(av[2]), &s.peer);
+	s.chunk = av[7] ? strtoul(av[7], NULL, 10) : (s.udp ? 1000 : 16384);
+	if (s.chunk == 0 || s.chunk > MAX_CHUNK)
+		s.chunk = MAX_CHUNK;
+	s.fd = socket(s.peer.ss_family, s.udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (s.fd < 0)
+		die("client socket");
+	printf("{\"ready\":\"client\",\"pid\":%d}\n", getpid());
+	wait_go();
+	if (connect(s.fd, (void *)&s.peer, s.peerlen))
+		die("connect");
+	send_all(&s, av[3], n);
+	if (!s.udp)
+		shutdown(s.fd, SHUT_WR);
+	recv_all(&s, av[4], m);
+	report("client", &s, av[0]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 9 && !strcmp(argv[1], "server"))
+		return server(argv + 2);
+	if (argc >= 9 && !strcmp(argv[1], "client"))
+		return client(argv + 2);
+	fprintf(stderr, "usage: netio server tcp|udp ADDR PORT RECV_CALL SEND_CALL EXPECT_BYTES "
+			"REPLY_BYTES\n"
+			"       netio client tcp|udp ADDR PORT SEND_CALL RECV_CALL BYTES REPLY_BYTES "
+			"[CHUNK]\n");
+	return 2;
+}

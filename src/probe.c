@@ -17,7 +17,7 @@ struct trial {
 	enum ss_mode mode;
 	char target[64];
 	int err;
-	char why[160];
+	char why[200];
 };
 
 static struct trial trials[64];
@@ -38,6 +38,15 @@ int ss_cgroup_fd(char *why, size_t len)
 	return cgroup_fd;
 }
 
+/* kprobes go through the perf PMU; only without it does libbpf need tracefs mounted. */
+static void kprobe_prepare(void)
+{
+	char why[256];
+
+	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK))
+		ss_ensure_tracefs(why, sizeof(why));
+}
+
 static struct bpf_link *trial_attach(struct bpf_program *p, enum ss_mode mode, const char *target,
 				     char *why, size_t len)
 {
@@ -47,7 +56,7 @@ static struct bpf_link *trial_attach(struct bpf_program *p, enum ss_mode mode, c
 	case SS_MODE_RAW_TP:
 		return bpf_program__attach_raw_tracepoint(p, target);
 	case SS_MODE_KPROBE:
-		ss_ensure_tracefs(why, len);
+		kprobe_prepare();
 		return bpf_program__attach_kprobe(p, false, target);
 	case SS_MODE_CGROUP:
 		fd = ss_cgroup_fd(why, len);
@@ -73,6 +82,18 @@ static struct bpf_program *trial_prog(struct probe_bpf *skel, enum ss_mode mode)
 	}
 }
 
+/* What the usual refusals mean, so that a user knows what to do about them. */
+static const char *hint(enum ss_mode mode, int err)
+{
+	if (mode == SS_MODE_FENTRY && err == -EPERM)
+		return " (this kernel refuses fentry/fexit; use the tracepoint modes)";
+	if (mode == SS_MODE_KPROBE && err == -ENOENT)
+		return " (no kprobe support: kernel built without CONFIG_KPROBES?)";
+	if (mode == SS_MODE_CGROUP && err == -EPERM)
+		return " (needs CAP_NET_ADMIN)";
+	return "";
+}
+
 /* Loads and attaches a do-nothing program of this mode at target, then removes it. */
 static int run_trial(enum ss_mode mode, const char *target, char *why, size_t len)
 {
@@ -92,13 +113,13 @@ static int run_trial(enum ss_mode mode, const char *target, char *why, size_t le
 		bpf_program__set_attach_target(want, 0, target);
 	err = probe_bpf__load(skel);
 	if (err) {
-		snprintf(why, len, "load refused: %s", strerror(-err));
+		snprintf(why, len, "load refused: %s%s", strerror(-err), hint(mode, err));
 	} else {
 		why[0] = '\0';
 		link = trial_attach(want, mode, target, why, len);
 		err = link ? 0 : -errno;
 		if (!link && !why[0])
-			snprintf(why, len, "attach refused: %s", strerror(-err));
+			snprintf(why, len, "attach refused: %s%s", strerror(-err), hint(mode, err));
 	}
 	bpf_link__destroy(link);
 	probe_bpf__destroy(skel);
@@ -141,7 +162,7 @@ static bool target_exists(enum ss_mode mode, const char *target)
 
 int ss_probe_way(const struct ss_way *w, bool skip[16], char *why, size_t len)
 {
-	char reason[160];
+	char reason[200];
 
 	for (int i = 0; w->progs[i].prog; i++) {
 		const struct ss_prog_ref *r = &w->progs[i];
@@ -181,7 +202,7 @@ int ss_choose(const struct ss_hook *hook, enum ss_mode force, struct ss_choice *
 	c->way = -1;
 	for (int i = 0; i < SS_MAX_WAYS && hook->ways[i].progs; i++) {
 		const struct ss_way *w = &hook->ways[i];
-		char why[200];
+		char why[256];
 
 		if (only && w->mode != force)
 			continue;
@@ -231,6 +252,8 @@ int ss_attach(struct bpf_object *obj, const struct ss_choice *c, int cg_fd,
 		if (c->skip[j])
 			continue;
 		p = bpf_object__find_program_by_name(obj, w->progs[j].prog);
+		if (w->mode == SS_MODE_KPROBE)
+			kprobe_prepare();
 		l = w->mode == SS_MODE_CGROUP ? bpf_program__attach_cgroup(p, cg_fd) :
 						bpf_program__attach(p);
 		if (!l) {

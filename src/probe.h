@@ -47,7 +47,7 @@ struct ss_hook {
 struct ss_choice {
 	const struct ss_hook *hook;
 	int way;	  /* index into hook->ways, -1 when none works */
-	char why[256];	  /* why each rejected way was rejected */
+	char why[512];	  /* why each rejected way was rejected */
 	bool skip[16];	  /* optional programs of the chosen way whose target is absent */
 };
 

@@ -8,6 +8,7 @@
 #include "../opts.h"
 #include "../probe.h"
 #include "../sys.h"
+#include "../out/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,12 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: sockscope doctor [-v]\n"
+	fputs("Usage: sockscope doctor [--json] [-v]\n"
 	      "Prints the kernel, BTF, mounts and privileges, and for every hook of every\n"
 	      "subcommand the way it would attach here, or why none works. Exit status 0 when\n"
 	      "every subcommand can run, 1 otherwise.\n\n",
 	      f);
-	opts_usage(f, 0);
+	opts_usage(f, OPTS_OUTPUT);
 }
 
 static const char *fs_state(const char *path, long magic)
@@ -33,6 +34,36 @@ static const char *fs_state(const char *path, long magic)
 	struct statfs st;
 
 	return !statfs(path, &st) && st.f_type == magic ? "mounted" : "not mounted";
+}
+
+static const char *targets(const struct ss_way *w, const bool skip[16])
+{
+	static char buf[256];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int j = 0; w->progs[j].prog && o < sizeof(buf); j++)
+		if (!skip[j] && (!j || strcmp(w->progs[j].target, w->progs[j - 1].target)))
+			o += snprintf(buf + o, sizeof(buf) - o, "%s%s", o ? " " : "",
+				      w->progs[j].target);
+	return buf;
+}
+
+static void json_way(const struct ss_hook_use *u, const struct ss_way *w, bool ok, bool used,
+		     const char *why)
+{
+	struct jw j;
+
+	jw_begin(&j, stdout);
+	jw_str(&j, "type", "hook");
+	jw_str(&j, "commands", u->cmds);
+	jw_str(&j, "hook", u->hook->name);
+	jw_str(&j, "mode", ss_mode_name(w->mode));
+	jw_bool(&j, "works", ok);
+	jw_bool(&j, "used", used);
+	if (!ok)
+		jw_str(&j, "why", why);
+	jw_end(&j);
 }
 
 static void show_machine(void)
@@ -49,7 +80,7 @@ static void show_machine(void)
 	       ss_has_cap(SS_CAP_PERFMON) ? "yes" : "no",
 	       ss_has_cap(SS_CAP_NET_ADMIN) ? "yes" : "no",
 	       ss_has_cap(SS_CAP_SYS_ADMIN) ? "yes" : "no");
-	printf("tracefs     /sys/kernel/tracing %s (mounted on demand for kprobe mode)\n",
+	printf("tracefs     /sys/kernel/tracing %s (mounted on demand for kprobes without PMU)\n",
 	       fs_state("/sys/kernel/tracing", TRACEFS_MAGIC));
 	printf("bpffs       /sys/fs/bpf %s (not needed)\n", fs_state("/sys/fs/bpf", BPF_FS_MAGIC));
 	if (ss_find_mount("cgroup2", cg, sizeof(cg)))
@@ -58,36 +89,43 @@ static void show_machine(void)
 		printf("cgroup2     not mounted (mounted on demand under /run/sockscope)\n");
 }
 
-/* One hook: the way that would be chosen, and why each way before it was passed over. */
-static bool show_hook(const struct ss_hook_use *u)
+/* One hook: every way to attach it, the first that works being the one used. */
+static bool show_hook(const struct ss_hook_use *u, bool json)
 {
-	struct ss_choice c;
-	bool ok = !ss_choose(u->hook, SS_MODE_AUTO, &c);
+	const struct ss_hook *hk = u->hook;
+	bool chosen = false;
 
-	printf("  %-13s %-8s", u->hook->name, ok ? ss_mode_name(u->hook->ways[c.way].mode) : "NONE");
-	if (ok)
-		for (int j = 0; u->hook->ways[c.way].progs[j].prog; j++)
-			if (!c.skip[j])
-				printf(" %s", u->hook->ways[c.way].progs[j].target);
-	putchar('\n');
-	if (c.why[0])
-		printf("  %-13s passed over: %s\n", "", c.why);
-	if (u->note)
-		printf("  %-13s (%s)\n", "", u->note);
-	return ok || u->note;
+	for (int i = 0; i < SS_MAX_WAYS && hk->ways[i].progs; i++) {
+		const struct ss_way *w = &hk->ways[i];
+		bool skip[16];
+		char why[256];
+		bool ok = !ss_probe_way(w, skip, why, sizeof(why));
+		bool use = ok && !chosen;
+
+		chosen |= ok;
+		if (json)
+			json_way(u, w, ok, use, why);
+		else
+			printf("  %-13s %-6s %-7s %s\n", i ? "" : hk->name, ss_mode_name(w->mode),
+			       use ? "USED" : ok ? "works" : "no", ok ? targets(w, skip) : why);
+	}
+	if (!json && (u->note || !chosen))
+		printf("  %-13s (%s)\n", "", u->note ? u->note : "NO WAY TO ATTACH: unavailable");
+	return chosen || u->note;
 }
 
-static bool show_hooks(void)
+static bool show_hooks(bool json)
 {
 	const char *cmds = NULL;
 	bool ok = true;
 
 	for (const struct ss_hook_use *u = ss_hook_uses; u->hook; u++) {
-		if (!cmds || strcmp(cmds, u->cmds)) {
+		if (!json && (!cmds || strcmp(cmds, u->cmds))) {
 			cmds = u->cmds;
-			printf("\n%s:\n", cmds);
+			printf("\n%s:\n  %-13s %-6s %-7s %s\n", cmds, "HOOK", "MODE", "STATE",
+			       "TARGETS, OR WHY NOT");
 		}
-		ok &= show_hook(u);
+		ok &= show_hook(u, json);
 	}
 	return ok;
 }
@@ -99,7 +137,7 @@ int cmd_doctor(int argc, char **argv)
 	bool ok;
 
 	opts_init(&o);
-	switch (opts_parse(&o, 0, NULL, argc, argv, err, sizeof(err))) {
+	switch (opts_parse(&o, OPTS_OUTPUT, NULL, argc, argv, err, sizeof(err))) {
 	case 1:
 		usage(stdout);
 		return 0;
@@ -107,12 +145,13 @@ int cmd_doctor(int argc, char **argv)
 		return cmd_usage_error("doctor", err);
 	}
 	ss_libbpf_log_init(o.verbose);
-	show_machine();
+	if (!o.json)
+		show_machine();
 	if (ss_check_privileges(err, sizeof(err))) {
 		printf("\nhooks       cannot be probed: sockscope %s\n", err);
 		return 1;
 	}
-	ok = show_hooks();
+	ok = show_hooks(o.json);
 	ss_probe_cleanup();
 	ss_unmount_ours();
 	return ok ? 0 : 1;

@@ -4,6 +4,7 @@
 #include "escape.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 static void key(struct jw *w, const char *k)
@@ -86,7 +87,11 @@ void jw_i64(struct jw *w, const char *k, int64_t val)
 void jw_double(struct jw *w, const char *k, double val)
 {
 	key(w, k);
-	fprintf(w->f, "%.6g", val);
+	/* JSON has no NaN or infinity; "%g" would print "nan" and break every reader */
+	if (isfinite(val))
+		fprintf(w->f, "%.6g", val);
+	else
+		fputs("null", w->f);
 }
 
 void jw_bool(struct jw *w, const char *k, bool val)

@@ -67,6 +67,20 @@ def prog_ids_of(pid):
     return ids
 
 
+def map_entries(pid, name):
+    """Entries in the BPF map called name that process pid holds."""
+    fddir = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fddir):
+        with contextlib.suppress(OSError), open(os.path.join(fddir, fd)) as f:
+            ids = [int(l.split()[1]) for l in f if l.startswith("map_id:")]
+        for mid in ids:
+            info = json.loads(run(["bpftool", "-j", "map", "show", "id", str(mid)]).stdout)
+            if info.get("name") == name:
+                dump = run(["bpftool", "-j", "map", "dump", "id", str(mid)], timeout=60)
+                return len(json.loads(dump.stdout))
+    raise AssertionError("process %d holds no map %s" % (pid, name))
+
+
 def loaded_prog_ids():
     out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
                          check=True, timeout=20).stdout

@@ -147,5 +147,48 @@ class TestAccuracy(TopCase):
         self.assert_exact(results, lines, 4)
 
 
+CHURN = r"""
+import socket, sys
+sys.stdin.read(1)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+for i in range(int(sys.argv[1])):
+    c = socket.create_connection(s.getsockname()); a, _ = s.accept()
+    c.sendall(b"x" * 10); assert a.recv(100) == b"x" * 10
+    a.sendall(b"yy"); assert c.recv(100) == b"yy"
+    c.close(); a.close()
+print("done", flush=True)
+sys.stdin.read(1)
+"""
+
+
+class TestReaping(TopCase):
+    def test_closed_sockets_are_reaped(self):
+        """Thousands of connections come and go: totals stay exact and the kernel's table
+        holds no more than the per-CPU slots can pin, not one record per connection."""
+        n = 3000
+        churn = subprocess.Popen(["/usr/bin/python3", "-c", CHURN, str(n)], text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            sc = h.Sockscope(["top", "--json", "-i", "0.2", "-p", str(churn.pid)])
+            churn.stdin.write("g")
+            churn.stdin.flush()
+            self.assertEqual(churn.stdout.readline().strip(), "done")
+            time.sleep(0.5)  # a sample or two, so that notices are handled
+            entries = h.map_entries(sc.proc.pid, "socks")
+            churn.stdin.write("g")
+            churn.stdin.close()
+            churn.wait(timeout=20)
+            status, _, err = sc.finish(timeout=30)
+        finally:
+            if churn.poll() is None:
+                churn.kill()
+        self.assertEqual(status, 0, err)
+        self.assertLessEqual(entries, 512 * os.cpu_count() + 64)
+        lines = sc.json_lines()
+        total = [l for l in h.by_type(lines, "summary") if l["pid"] == churn.pid][0]
+        self.assertEqual((total["sent_bytes"], total["recv_bytes"]), (n * 12, n * 12))
+        self.assertEqual(len(h.by_type(lines, "connection")), 2 * n)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -56,12 +56,17 @@ static int parse(char **argv)
 	return parse_groups(GROUPS, NULL, argv);
 }
 
-/* Parses on fresh options and expects -1 with a one-line message containing want. */
-static void refused(const char *want, char **argv)
+static void reset(void)
 {
 	opts_free(&o);
 	opts_init(&o);
 	memset(err, 0, sizeof(err));
+}
+
+/* Parses on fresh options and expects -1 with a one-line message containing want. */
+static void refused(const char *want, char **argv)
+{
+	reset();
 	if (parse(argv) != -1)
 		fail_msg("'%s %s' was accepted, expected an error about '%s'", argv[0], argv[1],
 			 want);
@@ -150,7 +155,7 @@ static void test_groups_limit_options(void **state)
 
 static int cmd_handle(int opt, const char *arg, void *ctx, char *e, size_t len)
 {
-	if (opt != 'b' || strcmp(arg, "pid") && strcmp(arg, "comm")) {
+	if (opt != 'b' || (strcmp(arg, "pid") && strcmp(arg, "comm"))) {
 		snprintf(e, len, "invalid grouping '%s'", arg);
 		return -1;
 	}
@@ -233,14 +238,21 @@ static void test_family(void **state)
 	(void)state;
 	assert_int_equal(parse(ARGV("-4")), 0);
 	assert_int_equal(o.filt.family, AF_INET);
+	reset();
 	assert_int_equal(parse(ARGV("--ipv6")), 0);
 	assert_int_equal(o.filt.family, AF_INET6);
+	reset();
+	assert_int_equal(parse(ARGV("-4", "-4")), 0);
+	assert_int_equal(o.filt.family, AF_INET);
 }
 
 static void test_family_both(void **state)
 {
 	(void)state;
 	assert_int_equal(parse(ARGV("-4", "-6")), 0);
+	assert_int_equal(o.filt.family, 0);
+	reset();
+	assert_int_equal(parse(ARGV("-6", "-4", "-6")), 0);
 	assert_int_equal(o.filt.family, 0);
 }
 
@@ -249,9 +261,11 @@ static void test_proto(void **state)
 	(void)state;
 	assert_int_equal(parse(ARGV("--tcp")), 0);
 	assert_int_equal(o.filt.proto, IPPROTO_TCP);
-	assert_int_equal(parse(ARGV("--udp")), 0);
+	reset();
+	assert_int_equal(parse(ARGV("--udp", "--udp")), 0);
 	assert_int_equal(o.filt.proto, IPPROTO_UDP);
-	assert_int_equal(parse(ARGV("--tcp")), 0);
+	reset();
+	assert_int_equal(parse(ARGV("--udp", "--tcp", "--udp")), 0);
 	assert_int_equal(o.filt.proto, 0);
 }
 

@@ -130,18 +130,29 @@ static int cmp_u64_desc(uint64_t x, uint64_t y)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static int cmp_rows(const void *pa, const void *pb)
+static int cmp_totals(const void *pa, const void *pb)
 {
 	const struct ss_row *a = pa, *b = pb;
-	int c = cmp_u64_desc(counts_bytes(&a->delta), counts_bytes(&b->delta));
+	int c = cmp_u64_desc(counts_bytes(&a->total), counts_bytes(&b->total));
 
-	if (!c)
-		c = cmp_u64_desc(counts_bytes(&a->total), counts_bytes(&b->total));
 	if (!c)
 		c = a->key.tgid < b->key.tgid ? -1 : a->key.tgid > b->key.tgid;
 	if (!c)
 		c = strncmp(a->key.comm, b->key.comm, SS_COMM_LEN);
 	return c;
+}
+
+void agg_sort_total(struct ss_row *rows, size_t n)
+{
+	qsort(rows, n, sizeof(*rows), cmp_totals);
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	const struct ss_row *a = pa, *b = pb;
+	int c = cmp_u64_desc(counts_bytes(&a->delta), counts_bytes(&b->delta));
+
+	return c ? c : cmp_totals(pa, pb);
 }
 
 void agg_sort(struct ss_row *rows, size_t n)

@@ -44,6 +44,8 @@ void agg_free(struct ss_agg *a);
 int agg_update(struct ss_agg *a, const struct htab *procs);
 /* Busiest first: this interval's bytes, then all-time bytes, then PID/name for stability. */
 void agg_sort(struct ss_row *rows, size_t n);
+/* Biggest all-time total first, for the end-of-run summary. */
+void agg_sort_total(struct ss_row *rows, size_t n);
 
 uint64_t counts_bytes(const struct ss_counts *c);
 bool counts_zero(const struct ss_counts *c);

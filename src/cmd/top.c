@@ -230,8 +230,10 @@ int cmd_top(int argc, char **argv)
 	if (t.o.verbose)
 		ss_io_describe(t.io, stderr);
 	cmd_ready("top", t.o.verbose);
-	if (run_intervals(&t) && !sample(&t))
+	if (run_intervals(&t) && !sample(&t)) {
+		agg_sort_total(t.agg.rows, t.agg.nrows);
 		top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock));
+	}
 	fflush(stdout);
 	ret = 0;
 out:

@@ -25,8 +25,8 @@ BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 # Pure code, linked into the unit tests as well as the binary.
 CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
-	     src/opts.c src/agg.c src/run.c src/probe_names.c
-APP_SRCS  := src/io.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
+	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c
+APP_SRCS  := src/io.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))
 BIN       := $(BUILD)/sockscope
@@ -93,7 +93,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS)
 
 $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)
-	$(CC) -g -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $< -o $@
+	$(CC) -g -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $< -o $@ -luring
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope

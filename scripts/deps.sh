@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc)
-test_pkgs=(libcmocka-dev iproute2 jq iperf3 nethogs bpftrace procps)
+test_pkgs=(libcmocka-dev liburing-dev iproute2 jq iperf3 nethogs bpftrace procps util-linux)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

@@ -57,6 +57,12 @@ static const struct ss_prog_ref cookie_cg[] = {
 	END,
 };
 
+static const struct ss_prog_ref mmsg_tp[] = {
+	{ "sendmmsg_enter_tp", "syscalls/sys_enter_sendmmsg" },
+	{ "recvmmsg_enter_tp", "syscalls/sys_enter_recvmmsg" },
+	END,
+};
+
 const struct ss_hook hook_sock_send = {
 	.name = "sock_send",
 	.what = "bytes and calls sent on TCP/UDP sockets",
@@ -83,10 +89,19 @@ const struct ss_hook hook_sock_cookie = {
 	.ways = { { SS_MODE_CGROUP, cookie_cg } },
 };
 
+const struct ss_hook hook_mmsg_entry = {
+	.name = "mmsg_entry",
+	.what = "which datagram of a sendmmsg/recvmmsg a payload is in",
+	.ways = { { SS_MODE_TRACEPOINT, mmsg_tp } },
+};
+
 const struct ss_hook_use ss_hook_uses[] = {
 	{ "top, serve", &hook_sock_send, NULL },
 	{ "top, serve", &hook_sock_recv, NULL },
 	{ "top, serve", &hook_sock_release, NULL },
 	{ "top, serve", &hook_sock_cookie, "only with raw_tp or kprobe counting" },
+	{ "trace", &hook_sock_send, NULL },
+	{ "trace", &hook_sock_recv, NULL },
+	{ "trace", &hook_mmsg_entry, "only with --payload" },
 	{ NULL, NULL, NULL },
 };

@@ -12,6 +12,7 @@
  */
 #include "io.h"
 #include "hooks.h"
+#include "loader.h"
 #include "sys.h"
 #include "io.skel.h"
 
@@ -61,86 +62,33 @@ static int on_notice(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static bool untyped(const struct ss_choice *c)
-{
-	enum ss_mode m = c->hook->ways[c->way].mode;
-
-	return m == SS_MODE_RAW_TP || m == SS_MODE_KPROBE;
-}
-
-/* Picks a way for each hook; a counting hook with no way is fatal, the others degrade. */
+/* The hooks, in the order of io->ch: counting ones are required, the others degrade. */
 static int choose_hooks(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
 {
-	const struct ss_hook *hooks[CH_COUNT] = { &hook_sock_send, &hook_sock_recv,
-						  &hook_sock_release, &hook_sock_cookie };
+	struct ld_hook hooks[CH_COUNT] = {
+		{ &hook_sock_send, true },
+		{ &hook_sock_recv, true },
+		{ &hook_sock_release, false, "records of closed sockets stay until the table fills" },
+		{ &hook_sock_cookie, false, "sockets older than their first call may merge" },
+	};
 
-	for (int i = 0; i < CH_COUNT; i++) {
-		if (i == CH_COOKIE && !untyped(&io->ch[CH_SEND]) && !untyped(&io->ch[CH_RECV])) {
-			io->ch[i].hook = hooks[i];
-			io->ch[i].way = -1;
-			continue;
-		}
-		if (ss_choose(hooks[i], o->attach, &io->ch[i]) && i <= CH_RECV) {
-			snprintf(err, len, "cannot attach %s (%s): %s", hooks[i]->name,
-				 hooks[i]->what, io->ch[i].why);
-			return -1;
-		}
-		if (io->ch[i].way < 0)
-			fprintf(stderr, "sockscope: warning: no %s hook (%s); %s\n", hooks[i]->name,
-				io->ch[i].why,
-				i == CH_RELEASE ? "records of closed sockets stay until the table fills"
-						: "sockets older than their first call may merge");
-	}
-	return 0;
+	if (ld_choose(hooks, CH_COOKIE, o->attach, io->ch, err, len))
+		return -1;
+	/* typed hooks make cookies themselves; untyped ones need the cgroup programs' help */
+	if (!ld_untyped(&io->ch[CH_SEND]) && !ld_untyped(&io->ch[CH_RECV]))
+		hooks[CH_COOKIE].hook = NULL;
+	return ld_choose(hooks + CH_COOKIE, 1, o->attach, io->ch + CH_COOKIE, err, len);
 }
 
 static void configure(struct ss_io *io, const struct ss_opts *o)
 {
 	struct io_bpf *s = io->skel;
-	int arity = ss_func_arity("tcp_recvmsg");
 
 	s->rodata->filt = o->filt;
 	s->rodata->filt.self_tgid = (uint32_t)getpid();
-	s->rodata->recv_flags_arg = arity == 6 ? 4 : 3;
+	s->rodata->recv_flags_arg = ld_recv_flags_arg();
 	bpf_map__set_max_entries(s->maps.slots, (uint32_t)io->ncpus);
 	bpf_map__set_max_entries(s->maps.socks, o->max_sockets);
-}
-
-static int fill_filters(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
-{
-	for (size_t i = 0; i < o->npids; i++)
-		io->skel->bss->pid_bits[o->pids[i] / 64] |= 1ULL << (o->pids[i] % 64);
-	if (o->cgroup_path) {
-		int fd = open(o->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		uint32_t zero = 0;
-
-		if (fd < 0 || bpf_map_update_elem(bpf_map__fd(io->skel->maps.cgroup_filter), &zero,
-						  &fd, BPF_ANY)) {
-			snprintf(err, len, "cannot use cgroup %s: %s", o->cgroup_path,
-				 strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-	}
-	return 0;
-}
-
-static int attach_all(struct ss_io *io, char *err, size_t len)
-{
-	int cg = -1;
-
-	for (int i = 0; i < CH_COUNT; i++) {
-		if (io->ch[i].way < 0)
-			continue;
-		if (io->ch[i].hook->ways[io->ch[i].way].mode == SS_MODE_CGROUP &&
-		    (cg = ss_cgroup_fd(err, len)) < 0)
-			return -1;
-		if (ss_attach(io->skel->obj, &io->ch[i], cg, &io->links, &io->nlinks, err, len))
-			return -1;
-	}
-	return 0;
 }
 
 static int map_views(struct ss_io *io, char *err, size_t len)
@@ -210,7 +158,10 @@ struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
 	}
 	io->ncpus = (size_t)n;
 	if (ss_check_privileges(err, len) || load(io, o, err, len) ||
-	    fill_filters(io, o, err, len) || attach_all(io, err, len) || map_views(io, err, len))
+	    ld_fill_filters(io->skel->bss->pid_bits, bpf_map__fd(io->skel->maps.cgroup_filter), o,
+			    err, len) ||
+	    ld_attach(io->skel->obj, io->ch, CH_COUNT, &io->links, &io->nlinks, err, len) ||
+	    map_views(io, err, len))
 		goto fail;
 	return io;
 fail:
@@ -220,19 +171,7 @@ fail:
 
 void ss_io_describe(const struct ss_io *io, FILE *f)
 {
-	for (int i = 0; i < CH_COUNT; i++) {
-		const struct ss_choice *c = &io->ch[i];
-
-		if (c->way < 0)
-			continue;
-		const struct ss_way *w = &c->hook->ways[c->way];
-
-		fprintf(f, "sockscope: attached %s via %s:", c->hook->name, ss_mode_name(w->mode));
-		for (int j = 0; w->progs[j].prog; j++)
-			if (!c->skip[j])
-				fprintf(f, " %s", w->progs[j].target);
-		fputc('\n', f);
-	}
+	ld_describe(io->ch, CH_COUNT, f);
 }
 
 void ss_io_wait(struct ss_io *io, int timeout_ms)
@@ -429,6 +368,16 @@ const struct htab *ss_io_conns(const struct ss_io *io)
 	return &io->conns;
 }
 
+const struct ss_conn *ss_io_find(struct ss_io *io, uint64_t sock_id, uint32_t tgid)
+{
+	struct ss_sock_key key = { .sock_id = sock_id, .tgid = tgid };
+	const struct ss_conn *c = htab_find(&io->conns, &key);
+
+	if (!c && !ss_io_sample(io))
+		c = htab_find(&io->conns, &key);
+	return c;
+}
+
 const struct htab *ss_io_procs(const struct ss_io *io)
 {
 	return &io->procs;
@@ -451,9 +400,7 @@ void ss_io_close(struct ss_io *io)
 {
 	if (!io)
 		return;
-	for (size_t i = 0; i < io->nlinks; i++)
-		bpf_link__destroy(io->links[i]);
-	free(io->links);
+	ld_detach(io->links, io->nlinks);
 	ring_buffer__free(io->rb);
 	if (io->slots)
 		munmap((void *)io->slots, io->mmap_len);

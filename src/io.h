@@ -45,6 +45,8 @@ void ss_io_wait(struct ss_io *io, int timeout_ms);
 /* Reads the kernel's counters into the connection and process tables. */
 int ss_io_sample(struct ss_io *io);
 const struct htab *ss_io_conns(const struct ss_io *io);
+/* The connection of (sock_id, tgid), sampling once more if it is not known yet. */
+const struct ss_conn *ss_io_find(struct ss_io *io, uint64_t sock_id, uint32_t tgid);
 const struct htab *ss_io_procs(const struct ss_io *io);
 /* Events or calls that could not be accounted (kernel table full, notices dropped). */
 uint64_t ss_io_lost(const struct ss_io *io);

@@ -47,6 +47,21 @@ static void kprobe_prepare(void)
 		ss_ensure_tracefs(why, sizeof(why));
 }
 
+/* Classic tracepoints are found through tracefs, which may need mounting first. */
+static struct bpf_link *attach_classic(struct bpf_program *p, const char *target, char *why,
+				       size_t len)
+{
+	char cat[64];
+	const char *slash = strchr(target, '/');
+
+	if (!slash || slash - target >= (int)sizeof(cat) || ss_ensure_tracefs(why, len)) {
+		errno = slash ? errno : EINVAL;
+		return NULL;
+	}
+	snprintf(cat, sizeof(cat), "%.*s", (int)(slash - target), target);
+	return bpf_program__attach_tracepoint(p, cat, slash + 1);
+}
+
 static struct bpf_link *trial_attach(struct bpf_program *p, enum ss_mode mode, const char *target,
 				     char *why, size_t len)
 {
@@ -61,6 +76,8 @@ static struct bpf_link *trial_attach(struct bpf_program *p, enum ss_mode mode, c
 	case SS_MODE_CGROUP:
 		fd = ss_cgroup_fd(why, len);
 		return fd < 0 ? NULL : bpf_program__attach_cgroup(p, fd);
+	case SS_MODE_TRACEPOINT:
+		return attach_classic(p, target, why, len);
 	default:
 		return bpf_program__attach(p);
 	}
@@ -77,6 +94,8 @@ static struct bpf_program *trial_prog(struct probe_bpf *skel, enum ss_mode mode)
 		return skel->progs.probe_fentry;
 	case SS_MODE_KPROBE:
 		return skel->progs.probe_kprobe;
+	case SS_MODE_TRACEPOINT:
+		return skel->progs.probe_tracepoint;
 	default:
 		return skel->progs.probe_cgroup;
 	}
@@ -153,7 +172,7 @@ static int trial(enum ss_mode mode, const char *target, char *why, size_t len)
 /* Is the target there at all? Only asked where BTF can tell; otherwise the trial will. */
 static bool target_exists(enum ss_mode mode, const char *target)
 {
-	if (!ss_vmlinux_btf() || mode == SS_MODE_CGROUP)
+	if (!ss_vmlinux_btf() || mode == SS_MODE_CGROUP || mode == SS_MODE_TRACEPOINT)
 		return true;
 	if (mode == SS_MODE_TP_BTF || mode == SS_MODE_RAW_TP)
 		return ss_tracepoint_exists(target);
@@ -254,8 +273,12 @@ int ss_attach(struct bpf_object *obj, const struct ss_choice *c, int cg_fd,
 		p = bpf_object__find_program_by_name(obj, w->progs[j].prog);
 		if (w->mode == SS_MODE_KPROBE)
 			kprobe_prepare();
-		l = w->mode == SS_MODE_CGROUP ? bpf_program__attach_cgroup(p, cg_fd) :
-						bpf_program__attach(p);
+		if (w->mode == SS_MODE_CGROUP)
+			l = bpf_program__attach_cgroup(p, cg_fd);
+		else if (w->mode == SS_MODE_TRACEPOINT)
+			l = attach_classic(p, w->progs[j].target, err, len);
+		else
+			l = bpf_program__attach(p);
 		if (!l) {
 			snprintf(err, len, "%s: attaching %s (%s %s) failed: %s", c->hook->name,
 				 w->progs[j].prog, ss_mode_name(w->mode), w->progs[j].target,

@@ -22,6 +22,7 @@ enum ss_mode {
 	SS_MODE_FENTRY,
 	SS_MODE_KPROBE,
 	SS_MODE_CGROUP,
+	SS_MODE_TRACEPOINT, /* classic (perf event) tracepoint: "category/name" targets */
 	SS_MODE_COUNT,
 };
 

@@ -7,6 +7,10 @@
 #ifndef SOCKSCOPE_H
 #define SOCKSCOPE_H
 
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
 #define SS_COMM_LEN  16
 #define SS_PID_MAX   (1u << 22) /* PID_MAX_LIMIT on 64-bit kernels */
 #define SS_PID_WORDS (SS_PID_MAX / 64)
@@ -68,10 +72,8 @@ struct ss_sock_key {
 	__u32 pad;
 };
 
-/* One (socket, process) pair: flushed counts plus what identifies the connection. */
-struct ss_sock_rec {
-	struct ss_counts n;
-	__u64 first_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) of the first counted call */
+/* Where a socket's traffic goes. */
+struct ss_addrs {
 	__u8 laddr[16]; /* IPv4 in the first 4 bytes; IPv4-mapped IPv6 is stored as IPv4 */
 	__u8 raddr[16];
 	__u16 lport; /* host byte order */
@@ -79,6 +81,13 @@ struct ss_sock_rec {
 	__u16 family; /* AF_INET or AF_INET6, as seen on the wire */
 	__u8 proto;   /* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 pad;
+};
+
+/* One (socket, process) pair: flushed counts plus what identifies the connection. */
+struct ss_sock_rec {
+	struct ss_counts n;
+	__u64 first_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) of the first counted call */
+	struct ss_addrs a;
 	char comm[SS_COMM_LEN];
 };
 
@@ -95,14 +104,46 @@ struct ss_release {
 	__u64 sock_id;
 };
 
+/* trace: one socket call. Captured payload bytes, if any, follow the header. */
+#define SS_PAYLOAD_MAX 16384
+
+enum ss_event_flags {
+	SS_EV_ADDR = 1 << 0,	   /* the call named an address (sendto/recvfrom with one) */
+	SS_EV_IO_WORKER = 1 << 1,  /* made by an io_uring worker thread */
+	SS_EV_NO_PAYLOAD = 1 << 2, /* payload asked for but not in user memory (sendfile...) */
+};
+
+struct ss_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+	__u64 sock_id;
+	__s64 bytes; /* the call's return value */
+	__u32 pid;
+	__u32 tid;
+	__u32 syscall;	   /* the syscall the thread was in, or SS_NO_SYSCALL */
+	__u32 payload_len; /* bytes captured after the header */
+	struct ss_addrs a;
+	__u8 dir;
+	__u8 flags; /* enum ss_event_flags */
+	__u8 pad[6];
+	char comm[SS_COMM_LEN];
+};
+
+#define SS_NO_SYSCALL 0xffffffffu
+
+struct ss_trace_stats {
+	__u64 drops; /* events the ring buffer had no room for */
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct ss_counts) == 32, "ss_counts layout");
 _Static_assert(sizeof(struct ss_slot) == 48, "ss_slot layout");
 _Static_assert(sizeof(struct ss_slot_block) == 48 * SS_SLOTS, "ss_slot_block layout");
 _Static_assert(sizeof(struct ss_filter) == 32, "ss_filter layout");
 _Static_assert(sizeof(struct ss_sock_key) == 16, "ss_sock_key layout");
+_Static_assert(sizeof(struct ss_addrs) == 40, "ss_addrs layout");
 _Static_assert(sizeof(struct ss_sock_rec) == 96, "ss_sock_rec layout");
 _Static_assert(sizeof(struct ss_io_stats) == 32, "ss_io_stats layout");
+_Static_assert(sizeof(struct ss_event) == 104, "ss_event layout");
 #endif
 
 #endif /* SOCKSCOPE_H */

@@ -152,20 +152,34 @@ static int log_verbose;
 static bool log_quiet;
 static char last_log[4096];
 
+/* Keeps the end of what libbpf said: a verifier log's last lines name the problem. */
+static void keep_tail(const char *msg)
+{
+	size_t have = strlen(last_log), add = strlen(msg);
+
+	if (add >= sizeof(last_log)) {
+		msg += add - (sizeof(last_log) - 1);
+		add = sizeof(last_log) - 1;
+	}
+	if (have + add >= sizeof(last_log)) {
+		size_t drop = have + add - (sizeof(last_log) - 1);
+
+		memmove(last_log, last_log + drop, have - drop + 1);
+		have -= drop;
+	}
+	memcpy(last_log + have, msg, add + 1);
+}
+
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	static char msg[1 << 20]; /* a whole verifier log comes as one message */
 
-	if (level == LIBBPF_DEBUG && log_verbose < 2)
+	if ((level == LIBBPF_DEBUG && log_verbose < 2) || log_quiet)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_quiet)
-		return 0;
-	if (strlen(last_log) + strlen(line) >= sizeof(last_log))
-		last_log[0] = '\0';
-	strcat(last_log, line);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	keep_tail(msg);
 	if (log_verbose)
-		fputs(line, stderr);
+		fputs(msg, stderr);
 	return 0;
 }
 

@@ -80,7 +80,7 @@ static __always_inline void v4_from_mapped(__u8 *a)
  * peer (or, unconnected, whose local address) is IPv4-mapped carries IPv4 on the wire, so it
  * is stored and filtered as IPv4.
  */
-static __always_inline void read_sock_addrs(struct sock *sk, struct ss_sock_rec *r)
+static __always_inline void read_sock_addrs(struct sock *sk, struct ss_addrs *r)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
@@ -101,7 +101,7 @@ static __always_inline void read_sock_addrs(struct sock *sk, struct ss_sock_rec 
 	}
 }
 
-static __always_inline bool sock_selected(const struct ss_sock_rec *r)
+static __always_inline bool sock_selected(const struct ss_addrs *r)
 {
 	if (filt.family && r->family != filt.family)
 		return false;
@@ -126,6 +126,15 @@ static __always_inline __u8 sock_proto(struct sock *sk)
 		return 0;
 	proto = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ? proto : 0;
+}
+
+/*
+ * A call counts when it moved data: a positive return value, and for receives neither a peek
+ * (the bytes stay queued and will be counted when read) nor an error-queue read.
+ */
+static __always_inline bool moved_data(long ret, int dir, int flags)
+{
+	return ret > 0 && !(dir == SS_RECV && (flags & (MSG_PEEK | MSG_ERRQUEUE)));
 }
 
 #endif /* SOCKSCOPE_COMMON_BPF_H */

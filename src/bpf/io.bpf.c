@@ -80,19 +80,19 @@ static __always_inline __u16 admit(struct sock *sk, struct ss_sock_key *key)
 	struct ss_sock_rec rec = {}, *r;
 	struct ss_io_stats *st;
 
-	rec.proto = sock_proto(sk);
-	if (!rec.proto)
+	rec.a.proto = sock_proto(sk);
+	if (!rec.a.proto)
 		return SS_SLOT_IGNORE;
-	read_sock_addrs(sk, &rec);
+	read_sock_addrs(sk, &rec.a);
 	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
-	if (!sock_selected(&rec) || !task_selected(key->tgid, rec.comm))
+	if (!sock_selected(&rec.a) || !task_selected(key->tgid, rec.comm))
 		return SS_SLOT_IGNORE;
 
 	r = bpf_map_lookup_elem(&socks, key);
 	if (r) {
 		/* a UDP socket may connect after its first datagram */
-		__builtin_memcpy(r->raddr, rec.raddr, sizeof(rec.raddr));
-		r->rport = rec.rport;
+		__builtin_memcpy(r->a.raddr, rec.a.raddr, sizeof(rec.a.raddr));
+		r->a.rport = rec.a.rport;
 		return SS_SLOT_COUNT;
 	}
 	rec.first_ns = bpf_ktime_get_ns();
@@ -155,17 +155,8 @@ static __always_inline void count_call(struct sock *sk, __u64 sock_id, long ret,
 	}
 }
 
-/*
- * A call counts when it moved data: a positive return value, and for receives neither a peek
- * (the bytes stay queued and will be counted when read) nor an error-queue read.
- */
-static __always_inline bool moved_data(long ret, int dir, int flags)
-{
-	return ret > 0 && !(dir == SS_RECV && (flags & (MSG_PEEK | MSG_ERRQUEUE)));
-}
-
 /* BTF-typed contexts read the cookie directly and create it when nobody has yet. */
-static __always_inline int count_btf(struct sock *sk, long ret, int dir, int flags)
+static __always_inline int on_call_btf(struct sock *sk, long ret, int dir, int flags)
 {
 	__u64 id;
 
@@ -183,7 +174,7 @@ static __always_inline int count_btf(struct sock *sk, long ret, int dir, int fla
  * cgroup programs below, older ones are known by their address (kernel addresses have the top
  * bit set, cookies never do, so the two cannot collide).
  */
-static __always_inline int count_untyped(struct sock *sk, long ret, int dir, int flags)
+static __always_inline int on_call_untyped(struct sock *sk, long ret, int dir, int flags)
 {
 	__u64 id;
 
@@ -196,30 +187,7 @@ static __always_inline int count_untyped(struct sock *sk, long ret, int dir, int
 	return 0;
 }
 
-/* Preferred: the socket layer's own tracepoints (Linux 6.3+), on every path into a socket. */
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(sock_send_btf, struct sock *sk, int ret, int flags)
-{
-	return count_btf(sk, ret, SS_SEND, flags);
-}
-
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(sock_recv_btf, struct sock *sk, int ret, int flags)
-{
-	return count_btf(sk, ret, SS_RECV, flags);
-}
-
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(sock_send_raw, struct sock *sk, int ret, int flags)
-{
-	return count_untyped(sk, ret, SS_SEND, flags);
-}
-
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(sock_recv_raw, struct sock *sk, int ret, int flags)
-{
-	return count_untyped(sk, ret, SS_RECV, flags);
-}
+#include "sock_hooks.bpf.h"
 
 /* Marks the socket's records final. Runs when the last file reference goes (close, exit). */
 SEC("cgroup/sock_release")
@@ -259,5 +227,3 @@ int sock_ops_cgroup(struct bpf_sock_ops *ctx)
 		bpf_get_socket_cookie(ctx);
 	return 1;
 }
-
-#include "io_fallback.bpf.h"

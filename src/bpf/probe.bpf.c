@@ -38,3 +38,9 @@ int probe_cgroup(struct bpf_sock *ctx)
 {
 	return 1;
 }
+
+SEC("tracepoint")
+int probe_tracepoint(void *ctx)
+{
+	return 0;
+}

@@ -4,6 +4,7 @@
 #define SS_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../agg.h"
@@ -11,6 +12,7 @@
 struct ss_io;
 
 int cmd_top(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 
 /* "sockscope CMD: MSG" on stderr; returns 2 (bad input) or 1 (runtime failure). */
@@ -19,8 +21,11 @@ int cmd_fail(const char *cmd, const char *msg);
 /* Under -v, tells stderr that collection has begun (tests wait for this line). */
 void cmd_ready(const char *cmd, int verbose);
 
-/* The end-of-run report: per process (or name), per connection, the total, lost events. */
+/*
+ * The end-of-run report: per process (or name), per connection, the total, and the events
+ * lost (the counters' own, plus extra_lost from the caller's event stream).
+ */
 void top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
-		 double seconds);
+		 double seconds, uint64_t extra_lost);
 
 #endif

@@ -44,8 +44,8 @@ static const struct ss_conn **sorted_conns(const struct ss_io *io, size_t *n)
 
 static void conn_endpoints(const struct ss_conn *c, char *l, char *r, size_t len)
 {
-	fmt_endpoint(l, len, c->rec.family, c->rec.laddr, c->rec.lport);
-	fmt_endpoint(r, len, c->rec.family, c->rec.raddr, c->rec.rport);
+	fmt_endpoint(l, len, c->rec.a.family, c->rec.a.laddr, c->rec.a.lport);
+	fmt_endpoint(r, len, c->rec.a.family, c->rec.a.raddr, c->rec.a.rport);
 }
 
 static void plain_procs(FILE *f, const struct ss_agg *agg)
@@ -87,7 +87,7 @@ static void plain_conns(FILE *f, const struct ss_conn **v, size_t n)
 		snprintf(pair, sizeof(pair), "%s -> %s", l, r);
 		fprintf(f, "%7u ", c->key.tgid);
 		table_cell(f, name, 15, true);
-		fprintf(f, " %-5s %-47s %13s %13s\n", proto_name(c->rec.proto), pair,
+		fprintf(f, " %-5s %-47s %13s %13s\n", proto_name(c->rec.a.proto), pair,
 			fmt_thousands(s, sizeof(s), c->n.bytes[SS_SEND]),
 			fmt_thousands(x, sizeof(x), c->n.bytes[SS_RECV]));
 	}
@@ -118,18 +118,18 @@ static void json_conn(FILE *f, const struct ss_conn *c)
 	struct jw w;
 	char l[64], r[64];
 
-	fmt_ip(l, sizeof(l), c->rec.family, c->rec.laddr);
-	fmt_ip(r, sizeof(r), c->rec.family, c->rec.raddr);
+	fmt_ip(l, sizeof(l), c->rec.a.family, c->rec.a.laddr);
+	fmt_ip(r, sizeof(r), c->rec.a.family, c->rec.a.raddr);
 	jw_begin(&w, f);
 	jw_str(&w, "type", "connection");
 	jw_u64(&w, "pid", c->key.tgid);
 	jw_bytes(&w, "comm", c->rec.comm, strnlen(c->rec.comm, sizeof(c->rec.comm)));
-	jw_str(&w, "proto", proto_name(c->rec.proto));
-	jw_str(&w, "family", family_name(c->rec.family));
+	jw_str(&w, "proto", proto_name(c->rec.a.proto));
+	jw_str(&w, "family", family_name(c->rec.a.family));
 	jw_str(&w, "laddr", l);
-	jw_u64(&w, "lport", c->rec.lport);
+	jw_u64(&w, "lport", c->rec.a.lport);
 	jw_str(&w, "raddr", r);
-	jw_u64(&w, "rport", c->rec.rport);
+	jw_u64(&w, "rport", c->rec.a.rport);
 	jw_u64(&w, "sent_bytes", c->n.bytes[SS_SEND]);
 	jw_u64(&w, "recv_bytes", c->n.bytes[SS_RECV]);
 	jw_u64(&w, "sent_calls", c->n.calls[SS_SEND]);
@@ -176,11 +176,11 @@ static void json_summary(FILE *f, const struct ss_agg *agg, const struct ss_conn
 }
 
 void top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
-		 double seconds)
+		 double seconds, uint64_t extra_lost)
 {
 	size_t n;
 	const struct ss_conn **v = sorted_conns(io, &n);
-	uint64_t lost = ss_io_lost(io);
+	uint64_t lost = ss_io_lost(io) + extra_lost;
 	struct ss_counts sum;
 
 	grand_total(agg, &sum);

@@ -232,7 +232,7 @@ int cmd_top(int argc, char **argv)
 	cmd_ready("top", t.o.verbose);
 	if (run_intervals(&t) && !sample(&t)) {
 		agg_sort_total(t.agg.rows, t.agg.nrows);
-		top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock));
+		top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock), 0);
 	}
 	fflush(stdout);
 	ret = 0;

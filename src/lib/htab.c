@@ -101,7 +101,7 @@ void *htab_get(struct htab *h, const void *key, bool *created)
 	bool found;
 	size_t i;
 
-	if (h->len >= h->cap && grow(h))
+	if ((h->len + 1) * 4 > h->cap * 3 && grow(h))
 		return NULL;
 	i = probe(h, key, &found);
 	if (created)

@@ -130,6 +130,7 @@ static const uint8_t v6_lo[16] = { [15] = 1 };
 static const uint8_t v6_doc[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff, 1, 2, 3, 4 };
 static const uint8_t zero[16];
+static const uint8_t v4_any[16] = { 0, 0, 0, 0, 0xde, 0xad }; /* 0.0.0.0, tail as above */
 
 static void endpoint_is(int family, const uint8_t addr[16], uint16_t port, const char *want)
 {
@@ -163,6 +164,7 @@ static void test_endpoint_unspecified(void **state)
 	(void)state;
 	endpoint_is(AF_INET, zero, 0, "*:*");
 	endpoint_is(AF_INET, zero, 53, "*:53");
+	endpoint_is(AF_INET, v4_any, 53, "*:53");
 	endpoint_is(AF_INET, v4, 0, "1.2.3.4:*");
 	endpoint_is(AF_INET6, zero, 443, "*:443");
 	endpoint_is(AF_INET6, v6_lo, 0, "[::1]:*");
@@ -198,6 +200,9 @@ static void test_rfc3339(void **state)
 	char buf[64];
 
 	(void)state;
+	/* UTC whatever the local zone (a POSIX zone string needs no tzdata) */
+	setenv("TZ", "XST-05:30", 1);
+	tzset();
 	assert_string_equal(fmt_rfc3339(buf, sizeof(buf), &epoch), "1970-01-01T00:00:00.123Z");
 	assert_string_equal(fmt_rfc3339(buf, sizeof(buf), &later), "2023-11-14T22:13:20.999Z");
 	assert_string_equal(fmt_rfc3339(buf, sizeof(buf), &whole), "2000-02-29T00:00:00.000Z");
@@ -213,6 +218,10 @@ static void test_clock(void **state)
 	tzset();
 	assert_string_equal(fmt_clock(buf, sizeof(buf), &ts, false), "05:04:03");
 	assert_string_equal(fmt_clock(buf, sizeof(buf), &ts, true), "05:04:03.007");
+	/* local time: an hour east of UTC */
+	setenv("TZ", "XST-01", 1);
+	tzset();
+	assert_string_equal(fmt_clock(buf, sizeof(buf), &ts, false), "06:04:03");
 }
 
 int main(void)

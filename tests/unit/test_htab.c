@@ -140,18 +140,18 @@ static uint32_t next_rand(void)
 }
 
 /*
- * Few keys in a small table make long probe runs that wrap around the end of the slot array:
- * every case of backward-shift deletion comes up within a few thousand steps.
+ * Random inserts and deletes of keys drawn from a small set, checked after every step against
+ * a plain array. The table never shrinks, so each key set size holds it at one capacity and
+ * one load: the smaller sets keep it nearly full, where probe runs are long and wrap around
+ * the end of the slot array, and every case of backward-shift deletion comes up.
  */
-static void test_random_against_array(void **state)
+static void random_run(uint32_t keys, int steps)
 {
-	enum { KEYS = 40, STEPS = 200000 };
-	bool in[KEYS] = { false };
+	bool in[64] = { false };
 	size_t n = 0;
 
-	(void)state;
-	for (int step = 0; step < STEPS; step++) {
-		uint32_t k = next_rand() % KEYS;
+	for (int step = 0; step < steps; step++) {
+		uint32_t k = next_rand() % keys;
 
 		if (in[k]) {
 			htab_del(&h, &k);
@@ -162,12 +162,25 @@ static void test_random_against_array(void **state)
 		}
 		in[k] = !in[k];
 		assert_int_equal(h.len, n);
-		for (uint32_t j = 0; j < KEYS; j++) {
+		for (uint32_t j = 0; j < keys; j++) {
 			struct ent *e = htab_find(&h, &j);
 
 			if (in[j] != (e != NULL) || (e && e->val != j + 1000))
-				fail_msg("step %d: key %u %s", step, j, in[j] ? "lost" : "still there");
+				fail_msg("%u keys, step %d: key %u %s", keys, step, j,
+					 in[j] ? "lost" : "still there");
 		}
+	}
+}
+
+static void test_random_against_array(void **state)
+{
+	static const uint32_t sizes[] = { 12, 16, 24, 48, 64 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		htab_free(&h);
+		assert_int_equal(htab_init(&h, sizeof(uint32_t), sizeof(struct ent)), 0);
+		random_run(sizes[i], 100000);
 	}
 }
 

@@ -71,7 +71,8 @@ static void refused(const char *want, char **argv)
 		fail_msg("'%s %s' was accepted, expected an error about '%s'", argv[0], argv[1],
 			 want);
 	if (!strstr(err, want))
-		fail_msg("'%s %s': error \"%s\" does not mention '%s'", argv[0], argv[1], err, want);
+		fail_msg("'%s %s': error \"%s\" does not mention '%s'", argv[0], argv[1], err,
+			 want);
 	if (strchr(err, '\n'))
 		fail_msg("error \"%s\" is not one line", err);
 }
@@ -102,6 +103,7 @@ static void test_bad_timing(void **state)
 	refused("interval 'nan'", ARGV("-i", "nan"));
 	refused("interval 'inf'", ARGV("--interval", "inf"));
 	refused("interval '1s'", ARGV("-i", "1s"));
+	refused("interval '1e9'", ARGV("-i", "1e9")); /* past a year */
 	refused("count '-1'", ARGV("--count", "-1"));
 	refused("count '0'", ARGV("--count", "0"));
 	refused("count 'x'", ARGV("--count", "x"));

@@ -1,12 +1,42 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Fallbacks of io.bpf.c for kernels without sock:sock_send_length/sock_recv_length (before
- * 6.3): the same counting, driven from the protocol functions' return values. fexit is
- * preferred (one program, typed arguments); kprobe/kretprobe pairs are the last resort.
- * Before 6.5, sendfile and splice reach TCP and UDP through ->sendpage, not ->sendmsg, hence
- * the *_sendpage programs; they are optional, as newer kernels do not have those functions.
- * Included by io.bpf.c, whose maps and counting functions it uses.
+ * The socket send/receive hooks, every way to attach them, declared once for all the BPF
+ * objects that observe socket calls (io.bpf.c counts, trace.bpf.c streams events). The
+ * including file defines on_call_btf() and on_call_untyped(), called with the socket, the
+ * call's return value, the direction and the receive flags.
+ *
+ * Preferred are the socket layer's own tracepoints (Linux 6.3+), on every path into a
+ * socket. Kernels without them get the same calls from the protocol functions' return
+ * values: fexit first (typed arguments), kprobe/kretprobe pairs as the last resort. Before
+ * 6.5, sendfile and splice reach TCP and UDP through ->sendpage, not ->sendmsg, hence the
+ * *_sendpage programs; they are optional, as newer kernels do not have those functions.
  */
+#ifndef SOCKSCOPE_SOCK_HOOKS_BPF_H
+#define SOCKSCOPE_SOCK_HOOKS_BPF_H
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_btf, struct sock *sk, int ret, int flags)
+{
+	return on_call_btf(sk, ret, SS_SEND, flags);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_btf, struct sock *sk, int ret, int flags)
+{
+	return on_call_btf(sk, ret, SS_RECV, flags);
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(sock_send_raw, struct sock *sk, int ret, int flags)
+{
+	return on_call_untyped(sk, ret, SS_SEND, flags);
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(sock_recv_raw, struct sock *sk, int ret, int flags)
+{
+	return on_call_untyped(sk, ret, SS_RECV, flags);
+}
 
 /* Index of tcp_recvmsg's flags argument: 3 since 5.19 dropped `nonblock`, 4 before. */
 const volatile __u32 recv_flags_arg = 3;
@@ -19,34 +49,34 @@ static __always_inline bool is_inet6(struct sock *sk)
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(tcp_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	return count_btf(sk, ret, SS_SEND, 0);
+	return on_call_btf(sk, ret, SS_SEND, 0);
 }
 
 /* udpv6_sendmsg hands IPv4-mapped destinations to udp_sendmsg: count those once, there. */
 SEC("fexit/udp_sendmsg")
 int BPF_PROG(udp_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	return is_inet6(sk) ? 0 : count_btf(sk, ret, SS_SEND, 0);
+	return is_inet6(sk) ? 0 : on_call_btf(sk, ret, SS_SEND, 0);
 }
 
 SEC("fexit/udpv6_sendmsg")
 int BPF_PROG(udpv6_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	return count_btf(sk, ret, SS_SEND, 0);
+	return on_call_btf(sk, ret, SS_SEND, 0);
 }
 
 SEC("fexit/tcp_sendpage")
 int BPF_PROG(tcp_sendpage_fexit, struct sock *sk, struct page *page, int offset, size_t size,
 	     int flags, int ret)
 {
-	return count_btf(sk, ret, SS_SEND, 0);
+	return on_call_btf(sk, ret, SS_SEND, 0);
 }
 
 SEC("fexit/udp_sendpage")
 int BPF_PROG(udp_sendpage_fexit, struct sock *sk, struct page *page, int offset, size_t size,
 	     int flags, int ret)
 {
-	return is_inet6(sk) ? 0 : count_btf(sk, ret, SS_SEND, 0);
+	return is_inet6(sk) ? 0 : on_call_btf(sk, ret, SS_SEND, 0);
 }
 
 /* The receive functions lost an argument in 5.19: take flags and return value by position. */
@@ -56,7 +86,7 @@ static __always_inline int recv_fexit(void *ctx, struct sock *sk)
 
 	bpf_get_func_ret(ctx, &ret);
 	bpf_get_func_arg(ctx, bpf_get_func_arg_cnt(ctx) - 2, &flags);
-	return count_btf(sk, (int)ret, SS_RECV, flags);
+	return on_call_btf(sk, (int)ret, SS_RECV, flags);
 }
 
 SEC("fexit/tcp_recvmsg")
@@ -117,7 +147,7 @@ static __always_inline int kp_exit(enum kfn fn, long ret, int dir)
 		return 0;
 	copy = *e;
 	bpf_map_delete_elem(&kentries, &k);
-	return count_untyped((struct sock *)copy.sk, ret, dir, copy.flags);
+	return on_call_untyped((struct sock *)copy.sk, ret, dir, copy.flags);
 }
 
 static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)
@@ -145,3 +175,5 @@ KPROBE_PAIR(udp_sendpage, KFN_UDP_PAGE, SS_SEND, !is_inet6(sk))
 KPROBE_PAIR(tcp_recvmsg, KFN_TCP_RECV, SS_RECV, true)
 KPROBE_PAIR(udp_recvmsg, KFN_UDP_RECV, SS_RECV, true)
 KPROBE_PAIR(udpv6_recvmsg, KFN_UDP6_RECV, SS_RECV, true)
+
+#endif /* SOCKSCOPE_SOCK_HOOKS_BPF_H */

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `sockscope trace`: every socket call as it happens, with process, syscall, connection and,
+ * when asked, the bytes it moved. Events come through a ring buffer (trace.bpf.c); the
+ * summary's byte totals come from the kernel counters of `top` (io.bpf.c), so they stay exact
+ * even when events are dropped, and every dropped event is counted and reported.
+ */
+#include "cmd.h"
+#include "../agg.h"
+#include "../hooks.h"
+#include "../io.h"
+#include "../loader.h"
+#include "../opts.h"
+#include "../run.h"
+#include "../sys.h"
+#include "../syscalls.h"
+#include "../out/base64.h"
+#include "../out/escape.h"
+#include "../out/fmt.h"
+#include "../out/json.h"
+#include "../out/table.h"
+#include "trace.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TRACE_GROUPS   (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT)
+#define POLL_MS	       50 /* latency to the screen stays well under 100 ms */
+#define DEFAULT_BUFFER (16u << 20)
+
+enum { CH_SEND, CH_RECV, CH_MMSG, CH_COUNT };
+enum { OPT_PAYLOAD = 2000, OPT_HEX, OPT_TIMESTAMP, OPT_BUFFER };
+
+struct trace {
+	struct ss_opts o;
+	uint32_t payload; /* bytes to capture, 0 = off */
+	bool hex, ts_ns;
+	uint32_t buffer;
+	struct trace_bpf *skel;
+	struct bpf_link **links;
+	size_t nlinks;
+	struct ring_buffer *rb;
+	struct ss_choice ch[CH_COUNT];
+	struct ss_io *io;
+	int64_t mono_to_real; /* ns to add to CLOCK_MONOTONIC for the wall clock */
+	uint64_t printed, drops_reported;
+	bool out_gone;
+};
+
+static int parse_size(const char *arg, uint32_t *out, char *err, size_t len)
+{
+	char *end;
+	unsigned long long v = strtoull(arg, &end, 10);
+	unsigned long long mult = 1;
+
+	if (*end == 'K' || *end == 'k')
+		mult = 1 << 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1 << 20, end++;
+	if (arg[0] < '0' || arg[0] > '9' || *end || v * mult < 4096 || v * mult > (1u << 30)) {
+		snprintf(err, len, "invalid buffer size '%s': expected 4K to 1024M", arg);
+		return -1;
+	}
+	v *= mult;
+	*out = 4096;
+	while (*out < v) /* the kernel wants a power of two */
+		*out <<= 1;
+	return 0;
+}
+
+static int trace_option(int opt, const char *arg, void *ctx, char *err, size_t len)
+{
+	struct trace *t = ctx;
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_PAYLOAD:
+		if (!arg) {
+			t->payload = 2000;
+			return 0;
+		}
+		if (opts_parse_uint(arg, "payload size", 1, SS_PAYLOAD_MAX, &v, err, len))
+			return -1;
+		t->payload = (uint32_t)v;
+		return 0;
+	case OPT_HEX:
+		t->hex = true;
+		return 0;
+	case OPT_TIMESTAMP:
+		if (strcmp(arg, "ns") && strcmp(arg, "wall")) {
+			snprintf(err, len, "invalid timestamp '%s': expected ns or wall", arg);
+			return -1;
+		}
+		t->ts_ns = arg[0] == 'n';
+		return 0;
+	case OPT_BUFFER:
+		return parse_size(arg, &t->buffer, err, len);
+	}
+	return 1;
+}
+
+static const struct option trace_longopts[] = {
+	{ "payload", optional_argument, NULL, OPT_PAYLOAD },
+	{ "hex", no_argument, NULL, OPT_HEX },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
+	{ 0 },
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: sockscope trace [OPTIONS]\n"
+	      "Prints every TCP/UDP socket call as it happens: time, direction, process, the\n"
+	      "syscall that made it, bytes moved and the connection. Ends with a summary (exact\n"
+	      "totals per process and connection, events lost) on Ctrl-C, SIGTERM, --duration,\n"
+	      "--count N events, or when all -p processes exit.\n\n"
+	      "      --payload[=N]       also capture the first N bytes each call moved (default\n"
+	      "                          2000, at most 16384); off unless asked for\n"
+	      "      --hex               show payloads as a hexdump instead of escaped text\n"
+	      "      --timestamp ns|wall kernel monotonic nanoseconds, or wall clock (default)\n"
+	      "      --buffer-size SIZE  ring buffer size, e.g. 64M (default 16M)\n",
+	      f);
+	opts_usage(f, TRACE_GROUPS);
+	fputs("\nExamples:\n"
+	      "  sockscope trace -p 1234                  every call of one process\n"
+	      "  sockscope trace -d 80 --payload=200      HTTP requests and what came back\n"
+	      "  sockscope trace --udp -6 --json          IPv6 UDP calls as JSON lines\n",
+	      f);
+}
+
+static void event_time(const struct trace *t, const struct ss_event *e, struct timespec *ts)
+{
+	int64_t ns = (int64_t)e->ts_ns + t->mono_to_real;
+
+	ts->tv_sec = ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+}
+
+static void print_payload_text(FILE *f, const struct trace *t, const struct ss_event *e,
+			       const uint8_t *p)
+{
+	static char esc[4 * SS_PAYLOAD_MAX + 1];
+
+	if (e->flags & SS_EV_NO_PAYLOAD) {
+		fputs("    (payload not in user memory: sendfile, splice or io_uring)\n", f);
+		return;
+	}
+	if (!t->hex) {
+		esc_text(esc, sizeof(esc), p, e->payload_len, false);
+		fprintf(f, "    %s%s\n", esc, (int64_t)e->payload_len < e->bytes ? " ..." : "");
+		return;
+	}
+	for (uint32_t off = 0; off < e->payload_len; off += 16) {
+		char ascii[17];
+		uint32_t n = e->payload_len - off < 16 ? e->payload_len - off : 16;
+
+		fprintf(f, "    %04x ", off);
+		for (uint32_t i = 0; i < 16; i++) {
+			if (i < n)
+				fprintf(f, " %02x", p[off + i]);
+			else
+				fputs("   ", f);
+			ascii[i] = i < n && p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.';
+		}
+		ascii[n] = '\0';
+		fprintf(f, "  |%s|\n", ascii);
+	}
+}
+
+static void print_event_text(FILE *f, const struct trace *t, const struct ss_event *e,
+			     const uint8_t *payload)
+{
+	char when[32], name[64], l[64], r[64];
+	struct timespec ts;
+
+	if (t->ts_ns) {
+		snprintf(when, sizeof(when), "%llu", (unsigned long long)e->ts_ns);
+	} else {
+		event_time(t, e, &ts);
+		fmt_clock(when, sizeof(when), &ts, true);
+	}
+	table_name(name, sizeof(name), e->comm, sizeof(e->comm));
+	fmt_endpoint(l, sizeof(l), e->a.family, e->a.laddr, e->a.lport);
+	fmt_endpoint(r, sizeof(r), e->a.family, e->a.raddr, e->a.rport);
+	fprintf(f, "%-*s %-4s %-7u ", t->ts_ns ? 16 : 12, when, e->dir == SS_SEND ? "SEND" : "RECV",
+		e->pid);
+	table_cell(f, name, 15, true);
+	fprintf(f, " %-9s %7lld  %s %s -> %s\n", syscall_name(e->syscall, e->flags),
+		(long long)e->bytes, proto_name(e->a.proto), l, r);
+	if (t->payload)
+		print_payload_text(f, t, e, payload);
+}
+
+static void print_event_json(FILE *f, const struct trace *t, const struct ss_event *e,
+			     const uint8_t *payload)
+{
+	static char b64[B64_LEN(SS_PAYLOAD_MAX) + 1];
+	char when[40], l[64], r[64];
+	struct timespec ts;
+	struct jw w;
+
+	event_time(t, e, &ts);
+	fmt_ip(l, sizeof(l), e->a.family, e->a.laddr);
+	fmt_ip(r, sizeof(r), e->a.family, e->a.raddr);
+	jw_begin(&w, f);
+	jw_str(&w, "type", "event");
+	jw_str(&w, "time", fmt_rfc3339(when, sizeof(when), &ts));
+	jw_u64(&w, "ts_ns", e->ts_ns);
+	jw_str(&w, "dir", e->dir == SS_SEND ? "send" : "recv");
+	jw_u64(&w, "pid", e->pid);
+	jw_u64(&w, "tid", e->tid);
+	jw_bytes(&w, "comm", e->comm, name_len(e->comm, sizeof(e->comm)));
+	jw_str(&w, "syscall", syscall_name(e->syscall, e->flags));
+	jw_str(&w, "proto", proto_name(e->a.proto));
+	jw_str(&w, "family", family_name(e->a.family));
+	jw_str(&w, "laddr", l);
+	jw_u64(&w, "lport", e->a.lport);
+	jw_str(&w, "raddr", r);
+	jw_u64(&w, "rport", e->a.rport);
+	jw_i64(&w, "bytes", e->bytes);
+	if (t->payload && !(e->flags & SS_EV_NO_PAYLOAD)) {
+		b64_encode(b64, payload, e->payload_len);
+		jw_str(&w, "payload_b64", b64);
+		jw_u64(&w, "payload_len", e->payload_len);
+		jw_bool(&w, "truncated", (int64_t)e->payload_len < e->bytes);
+	}
+	jw_end(&w);
+}
+
+/*
+ * A TCP socket that closed with data still queued loses its local port before the owner
+ * reads the data; the counters recorded the addresses at the socket's first call.
+ */
+static void complete_addrs(struct trace *t, struct ss_event *e)
+{
+	const struct ss_conn *c;
+
+	if (e->a.lport || !(c = ss_io_find(t->io, e->sock_id, e->pid)))
+		return;
+	e->a = c->rec.a;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct trace *t = ctx;
+	struct ss_event e; /* a copy: the ring buffer is mapped read-only */
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	if (size < sizeof(e) + e.payload_len)
+		return 0;
+	complete_addrs(t, &e);
+	if (t->o.count && t->printed >= t->o.count)
+		return 1; /* enough: stop consuming */
+	if (t->o.json)
+		print_event_json(stdout, t, &e, (const uint8_t *)data + sizeof(e));
+	else
+		print_event_text(stdout, t, &e, (const uint8_t *)data + sizeof(e));
+	t->printed++;
+	return 0;
+}
+
+static uint64_t trace_drops(const struct trace *t)
+{
+	int n = libbpf_num_possible_cpus();
+	struct ss_trace_stats *per = calloc(n > 0 ? n : 1, sizeof(*per));
+	uint32_t zero = 0;
+	uint64_t drops = 0;
+
+	if (per && !bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.trace_stats), &zero, per))
+		for (int i = 0; i < n; i++)
+			drops += per[i].drops;
+	free(per);
+	return drops;
+}
+
+/* While drops grow: a line on stderr, and in JSON a "lost" object in the stream. */
+static void report_drops(struct trace *t)
+{
+	uint64_t drops = trace_drops(t);
+
+	if (drops == t->drops_reported)
+		return;
+	fprintf(stderr, "sockscope trace: %llu events lost so far (ring buffer full; try a "
+			"larger --buffer-size or fewer events)\n", (unsigned long long)drops);
+	if (t->o.json) {
+		struct jw w;
+
+		jw_begin(&w, stdout);
+		jw_str(&w, "type", "lost");
+		jw_u64(&w, "count", drops - t->drops_reported);
+		jw_end(&w);
+	}
+	t->drops_reported = drops;
+}
+
+static void configure(struct trace *t)
+{
+	struct trace_bpf *s = t->skel;
+
+	s->rodata->filt = t->o.filt;
+	s->rodata->filt.self_tgid = (uint32_t)getpid();
+	s->rodata->payload_max = t->payload;
+	s->rodata->recv_flags_arg = ld_recv_flags_arg();
+	/* the payload scratch area is per CPU, and not needed at all without payloads */
+	bpf_map__set_max_entries(s->maps.scratch,
+				 t->payload ? (uint32_t)libbpf_num_possible_cpus() : 1);
+	bpf_map__set_max_entries(s->maps.events, t->buffer);
+}
+
+static int load(struct trace *t, char *err, size_t len)
+{
+	struct ld_hook hooks[CH_COUNT] = {
+		{ &hook_sock_send, true },
+		{ &hook_sock_recv, true },
+		{ t->payload ? &hook_mmsg_entry : NULL, false,
+		  "sendmmsg/recvmmsg payloads show their first datagram" },
+	};
+	int ret;
+
+	t->skel = trace_bpf__open();
+	if (!t->skel) {
+		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	configure(t);
+	if (ld_choose(hooks, CH_COUNT, t->o.attach, t->ch, err, len) ||
+	    ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
+		return -1;
+	ret = trace_bpf__load(t->skel);
+	if (ret) {
+		snprintf(err, len, "loading the BPF programs failed: %s\n%s", strerror(-ret),
+			 ss_libbpf_last());
+		return -1;
+	}
+	return 0;
+}
+
+static int open_trace(struct trace *t, char *err, size_t len)
+{
+	struct timespec mono, real;
+
+	t->io = ss_io_open(&t->o, err, len);
+	if (!t->io || load(t, err, len) ||
+	    ld_fill_filters(t->skel->bss->pid_bits, bpf_map__fd(t->skel->maps.cgroup_filter), &t->o,
+			    err, len) ||
+	    ld_attach(t->skel->obj, t->ch, CH_COUNT, &t->links, &t->nlinks, err, len))
+		return -1;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
+	if (!t->rb) {
+		snprintf(err, len, "cannot open the event ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	t->mono_to_real = (real.tv_sec - mono.tv_sec) * 1000000000LL + real.tv_nsec - mono.tv_nsec;
+	return 0;
+}
+
+static void close_trace(struct trace *t)
+{
+	ld_detach(t->links, t->nlinks);
+	ring_buffer__free(t->rb);
+	trace_bpf__destroy(t->skel);
+	ss_io_close(t->io);
+}
+
+static bool done(struct trace *t, struct run_clock *c)
+{
+	return ss_stop || t->out_gone || run_clock_over(c) || (t->o.count && t->printed >= t->o.count);
+}
+
+/* Consumes events until a limit; once a second reports drops and checks the -p processes. */
+static void run_events(struct trace *t, struct run_clock *c)
+{
+	if (!t->o.json)
+		printf("%-*s %-4s %-7s %-15s %-9s %7s  %s\n", t->ts_ns ? 16 : 12, "TIME", "DIR",
+		       "PID", "COMM", "SYSCALL", "BYTES", "CONNECTION");
+	while (!done(t, c)) {
+		ring_buffer__poll(t->rb, POLL_MS);
+		t->out_gone = run_output_gone(stdout);
+		if (!run_clock_due(c))
+			continue;
+		report_drops(t);
+		if (run_pids_gone(&t->o)) {
+			ring_buffer__consume(t->rb);
+			break;
+		}
+	}
+	if (!t->out_gone && !(t->o.count && t->printed >= t->o.count))
+		ring_buffer__consume(t->rb);
+	report_drops(t);
+}
+
+static int run(struct trace *t)
+{
+	char err[4096];
+	struct run_clock clock;
+	struct ss_agg agg;
+
+	if (open_trace(t, err, sizeof(err)))
+		return cmd_fail("trace", err);
+	if (t->o.verbose) {
+		ss_io_describe(t->io, stderr);
+		ld_describe(t->ch, CH_COUNT, stderr);
+		fprintf(stderr, "sockscope trace: payload capture %s\n",
+			t->payload ? "on" : "off (--payload to capture)");
+		if (t->payload)
+			fprintf(stderr, "sockscope trace: capturing up to %u bytes per call\n",
+				t->payload);
+	}
+	cmd_ready("trace", t->o.verbose);
+	run_clock_start(&clock, 1.0, t->o.duration);
+	run_events(t, &clock);
+	if (t->out_gone || agg_init(&agg, SS_BY_PID))
+		return 0;
+	if (!ss_io_sample(t->io) && !agg_update(&agg, ss_io_procs(t->io))) {
+		agg_sort_total(agg.rows, agg.nrows);
+		top_summary(stdout, t->io, &agg, t->o.json, run_clock_elapsed(&clock),
+			    t->drops_reported);
+	}
+	agg_free(&agg);
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace t = { .buffer = DEFAULT_BUFFER };
+	struct ss_cmd_opts cmd = { "", trace_longopts, trace_option, &t };
+	char err[512];
+	int ret;
+
+	opts_init(&t.o);
+	switch (opts_parse(&t.o, TRACE_GROUPS, &cmd, argc, argv, err, sizeof(err))) {
+	case 1:
+		usage(stdout);
+		return 0;
+	case -1:
+		return cmd_usage_error("trace", err);
+	}
+	if (opts_check(&t.o, err, sizeof(err)))
+		return cmd_usage_error("trace", err);
+	if (t.hex && !t.payload)
+		t.payload = 2000;
+	table_init_locale();
+	run_signals();
+	if (!t.o.json && isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = run(&t);
+	close_trace(&t);
+	opts_free(&t.o);
+	return ret;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every BPF object's user side does the same way between skeleton open and the run
+ * loop: pick a way for each hook, fill the filter maps, attach, and say what was attached.
+ */
+#ifndef SS_LOADER_H
+#define SS_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "opts.h"
+#include "probe.h"
+
+struct bpf_link;
+struct bpf_object;
+
+struct ld_hook {
+	const struct ss_hook *hook;
+	bool required; /* without it the subcommand cannot run */
+	const char *degraded; /* what is lost without it, when not required */
+};
+
+/* Chooses a way for each hook (ch[i] for hooks[i]); fails only for a required hook. */
+int ld_choose(const struct ld_hook *hooks, size_t n, enum ss_mode force, struct ss_choice *ch,
+	      char *err, size_t len);
+/* True when the chosen way for this hook passes untyped pointers (raw_tp, kprobe). */
+bool ld_untyped(const struct ss_choice *c);
+/* The flags argument index of tcp_recvmsg and friends, per this kernel's BTF. */
+__u32 ld_recv_flags_arg(void);
+/* PID bitmap (the object's .bss) and cgroup filter map, after load. */
+int ld_fill_filters(__u64 *pid_bits, int cgroup_map_fd, const struct ss_opts *o, char *err,
+		    size_t len);
+int ld_attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
+	      struct bpf_link ***links, size_t *nlinks, char *err, size_t len);
+void ld_detach(struct bpf_link **links, size_t nlinks);
+void ld_describe(const struct ss_choice *ch, size_t n, FILE *f);
+
+#endif

@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`sockscope trace` against ground truth: every event of a netio exchange carries the right
+syscall, byte count and connection; captured payloads equal, byte for byte, what netio sent
+and received; filters drop exactly what they should; a deliberately small ring buffer loses
+events, and the count of lost events is exactly what was emitted minus what was printed."""
+
+import base64
+import collections
+import signal
+import unittest
+
+from tests.integration import harness as h
+from tests.integration.payload import stream_bytes
+from tests.integration.test_top import Exchange, SEND_RECV_TCP, SEND_RECV_UDP, TopCase
+
+NO_PAYLOAD = {"sendfile", "io_uring"}  # the data is not in the caller's memory
+
+
+def setUpModule():
+    h.lock()
+
+
+def tearDownModule():
+    h.unlock()
+
+
+def events_of(lines, pid):
+    return sorted((l for l in h.by_type(lines, "event") if l["pid"] == pid),
+                  key=lambda e: e["ts_ns"])
+
+
+class TraceCase(TopCase):
+    def trace(self, ex, *extra):
+        args = ["trace", "--json", "-p", ",".join(map(str, ex.pids))] + list(extra)
+        return ex.run(args)
+
+    def check_events(self, results, lines, pairs, payload=None):
+        """Each side's events: syscall names, counts, bytes, payloads against the stream."""
+        by_pid = {r["pid"]: r for r in results}
+        calls = {}
+        for (snd, rcv), i in zip(pairs, range(0, len(results), 2)):
+            calls[results[i]["pid"]] = (snd, rcv)      # server: receives rcv, replies snd
+            calls[results[i + 1]["pid"]] = (snd, rcv)  # client: sends snd, reads rcv
+        for pid, r in by_pid.items():
+            evs = events_of(lines, pid)
+            snd, rcv = calls[pid]
+            for d, call, total, ncalls in (("send", snd, r["sent"], r["send_calls"]),
+                                           ("recv", rcv, r["received"], r["recv_calls"])):
+                mine = [e for e in evs if e["dir"] == d]
+                with self.subTest(pid=pid, dir=d, call=call):
+                    self.assertEqual(sum(e["bytes"] for e in mine), total)
+                    self.assertEqual(len(mine), ncalls)
+                    self.assertEqual({e["syscall"] for e in mine}, {call})
+                    self.check_payloads(mine, call, payload)
+                    for e in mine:
+                        self.assertEqual((e["lport"], e["rport"]), (r["lport"], r["rport"]))
+                        self.assertEqual(e["tid"], pid)  # netio is single-threaded
+
+    def check_payloads(self, evs, call, limit):
+        off = 0
+        for e in evs:
+            if limit is None:
+                self.assertNotIn("payload_b64", e)
+            elif call in NO_PAYLOAD:
+                self.assertNotIn("payload_b64", e, "payload of %s is not in user memory" % call)
+            else:
+                got = base64.b64decode(e["payload_b64"])
+                want = stream_bytes(off, min(limit, e["bytes"]))
+                self.assertEqual(got, want, "payload at stream offset %d" % off)
+                self.assertEqual(e["payload_len"], len(want))
+                self.assertEqual(e["truncated"], e["bytes"] > limit)
+            off += e["bytes"]
+
+
+class TestTraceEvents(TraceCase):
+    def check(self, proto, family, payload=2000, veth=False):
+        pairs = SEND_RECV_TCP if proto == "tcp" else SEND_RECV_UDP
+        extra = ["--payload=%d" % payload] if payload else []
+        if veth:
+            with h.NetnsPair() as ns:
+                ex = Exchange(self, proto, family, ns)
+                results, lines = self.trace(ex, *extra)
+        else:
+            ex = Exchange(self, proto, family)
+            results, lines = self.trace(ex, *extra)
+        self.check_events(results, lines, pairs, payload or None)
+        self.assert_exact(results, lines, family, intervals=False)  # the summary: counters
+
+    def test_tcp4_payload(self):
+        self.check("tcp", 4)
+
+    def test_tcp6_payload(self):
+        self.check("tcp", 6)
+
+    def test_udp4_payload(self):
+        self.check("udp", 4)
+
+    def test_udp6_payload(self):
+        self.check("udp", 6)
+
+    def test_veth_payload(self):
+        self.check("tcp", 6, veth=True)
+        self.check("udp", 4, veth=True)
+
+    def test_truncation_is_exact(self):
+        self.check("tcp", 4, payload=100)
+        self.check("udp", 6, payload=999)
+
+    def test_largest_payload(self):
+        self.check("tcp", 4, payload=16384)
+
+    def test_no_payload_unless_asked(self):
+        self.check("tcp", 4, payload=0)
+
+
+class TestTraceText(TraceCase):
+    def run_text(self, *extra):
+        ex = Exchange(self, "tcp", 4, pairs=[("write", "read"), ("sendmsg", "recvmsg")])
+        sc = h.Sockscope(["trace", "-p", ",".join(map(str, ex.pids))] + list(extra))
+        for server, client in ex.peers:
+            server.go()
+            client.go()
+        [p.result() for pair in ex.peers for p in pair]
+        ex.stop()
+        status, out, err = sc.finish(timeout=30)
+        self.assertEqual(status, 0, err)
+        return out
+
+    def assert_clean(self, out):
+        raw = out.encode("utf-8", "surrogateescape")
+        bad = [b for b in raw if (b < 0x20 and b != 0x0a) or b >= 0x7f]
+        self.assertEqual(bad, [], "raw control or non-ASCII bytes reached the terminal")
+
+    def test_text_view_escapes_payload(self):
+        out = self.run_text("--payload=64")
+        self.assert_clean(out)
+        self.assertIn("\\x1b[2J\\x00\\xc3(\\xff\\xfe", out)
+        self.assertIn(" SEND ", out)
+        self.assertIn(" write ", out)
+
+    def test_hex_view(self):
+        out = self.run_text("--hex", "--payload=32")
+        self.assert_clean(out)
+        self.assertIn("1b 5b 32 4a 00 c3 28 ff fe", out)
+
+    def test_timestamp_ns(self):
+        out = self.run_text("--timestamp=ns")
+        first = [l for l in out.splitlines() if " SEND " in l][0]
+        self.assertTrue(first.split()[0].isdigit(), first)
+
+
+class TestTraceFilters(TraceCase):
+    def pids(self, lines):
+        return {e["pid"] for e in h.by_type(lines, "event")}
+
+    def test_filters(self):
+        cases = [("-4", lambda r: ":" not in r["laddr"]), ("-6", lambda r: ":" in r["laddr"]),
+                 ("--tcp", lambda r: r["proto"] == "tcp"),
+                 ("--udp", lambda r: r["proto"] == "udp")]
+        for flag, keep in cases:
+            with self.subTest(flag=flag):
+                ex = Exchange(self, "tcp", 4, pairs=[("write", "read")])
+                for proto, fam in (("tcp", 6), ("udp", 4), ("udp", 6)):
+                    other = Exchange(self, proto, fam, pairs=[("send", "recv")])
+                    ex.peers += other.peers
+                    ex.pids += other.pids
+                results, lines = self.trace(ex, flag)
+                kept = {r["pid"] for r in results if keep(r)}
+                self.assertEqual(self.pids(lines), kept)
+                for r in results:
+                    if r["pid"] in kept:
+                        evs = events_of(lines, r["pid"])
+                        self.assertEqual(sum(e["bytes"] for e in evs if e["dir"] == "send"),
+                                         r["sent"])
+
+    def test_ports_and_pids(self):
+        ex = Exchange(self, "tcp", 4, pairs=[("write", "read"), ("send", "recv")])
+        port = ex.peers[0][0].ready["port"]
+        results, lines = self.trace(ex, "-d", str(port))
+        self.assertEqual(self.pids(lines), {ex.peers[0][1].pid})  # that pair's client only
+        ex = Exchange(self, "tcp", 4, pairs=[("write", "read"), ("send", "recv")])
+        port = ex.peers[1][0].ready["port"]
+        results, lines = self.trace(ex, "-s", str(port))
+        self.assertEqual(self.pids(lines), {ex.peers[1][0].pid})  # that pair's server only
+        ex = Exchange(self, "tcp", 4, pairs=[("write", "read"), ("send", "recv")])
+        only = ex.peers[1][1].pid
+        results, lines = ex.run(["trace", "--json", "-p", str(only)])
+        self.assertEqual(self.pids(lines), {only})
+
+    def test_comm(self):
+        ex = Exchange(self, "tcp", 4, pairs=[("write", "read")])
+        sc = h.Sockscope(["trace", "--json", "-c", "netio"])
+        for server, client in ex.peers:
+            server.go()
+            client.go()
+        results = [p.result() for pair in ex.peers for p in pair]
+        ex.stop()
+        status, _, err = sc.finish(signal.SIGINT)
+        self.assertEqual(status, 0, err)
+        lines = sc.json_lines()
+        self.assertEqual({e["comm"] for e in h.by_type(lines, "event")}, {"netio"})
+        self.assertTrue({r["pid"] for r in results} <= self.pids(lines))
+
+
+class TestTraceLoss(TraceCase):
+    def test_flood_counts_every_lost_event(self):
+        """A flood through a 4 KiB ring buffer: printed + lost == emitted, totals exact."""
+        ex = Exchange(self, "udp", 4, pairs=[("send", "recv")], sizes=lambda i: (160000, 10),
+                      chunk=16)  # 10,000 small datagrams: as many events as possible
+        results, lines = self.trace(ex, "--buffer-size=4096")
+        emitted = sum(r["send_calls"] + r["recv_calls"] for r in results)
+        printed = len(h.by_type(lines, "event"))
+        lost = sum(l["count"] for l in h.by_type(lines, "lost"))
+        total = h.by_type(lines, "total")[0]
+        self.assertGreater(lost, 0, "the flood should overrun a 4 KiB buffer")
+        self.assertEqual(printed + lost, emitted)
+        self.assertEqual(total["lost_events"], lost)
+        summary = {l["pid"]: l for l in h.by_type(lines, "summary")}
+        for r in results:
+            self.assertEqual(summary[r["pid"]]["sent_bytes"], r["sent"])
+            self.assertEqual(summary[r["pid"]]["recv_bytes"], r["received"])
+
+
+class TestTraceCli(unittest.TestCase):
+    CASES = [
+        (["--payload=0"], "invalid payload size"),
+        (["--payload=-1"], "invalid payload size"),
+        (["--payload=16385"], "invalid payload size"),
+        (["--payload=x"], "invalid payload size"),
+        (["--buffer-size=1"], "invalid buffer size"),
+        (["--buffer-size=2G"], "invalid buffer size"),
+        (["--timestamp=us"], "invalid timestamp"),
+        (["-s", "0"], "invalid source port"),
+        (["-d", "65536"], "invalid destination port"),
+        (["-d", "x"], "invalid destination port"),
+        (["-p", "1,,2"], "empty entry"),
+        (["--count", "0"], "invalid count"),
+    ]
+
+    def test_bad_input_exits_2(self):
+        for args, message in self.CASES:
+            with self.subTest(args=args):
+                r = h.run([h.SOCKSCOPE, "trace"] + args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+                self.assertIn(message, r.stderr)
+
+    def test_count_events(self):
+        h.require_root(self)
+        ex = Exchange(self, "tcp", 4, pairs=[("send", "recv")])
+        sc = h.Sockscope(["trace", "--json", "--count", "5", "-p",
+                          ",".join(map(str, ex.pids))])
+        for server, client in ex.peers:
+            server.go()
+            client.go()
+        [p.result() for pair in ex.peers for p in pair]
+        ex.stop()
+        status, _, err = sc.finish(timeout=30)
+        self.assertEqual(status, 0, err)
+        self.assertEqual(len(h.by_type(sc.json_lines(), "event")), 5)
+        sc.assert_unloaded(self)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -26,7 +26,7 @@ SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 # Pure code, linked into the unit tests as well as the binary.
 CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
 	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c
-APP_SRCS  := src/io.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
+APP_SRCS  := src/io.c src/tcpconn.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))
 BIN       := $(BUILD)/sockscope
@@ -37,7 +37,7 @@ HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/help
 
 .SECONDARY:
 
-.PHONY: all deps test-deps run test unit integration helpers bench clean install format
+.PHONY: all deps test-deps run test test-kernels unit integration helpers bench clean install format
 
 all: $(BIN)
 
@@ -60,6 +60,11 @@ unit: $(UNIT_BINS)
 
 integration: $(BIN) helpers
 	$(PYTHON) -m unittest discover -s tests/integration -t . -v $(if $(T),-k $(T))
+
+# Integration tests on other kernels (Debian's 6.1 and 6.12) in QEMU VMs: see tests/vm/README.md.
+test-kernels: test-deps
+	@$(MAKE) --no-print-directory all helpers
+	tests/vm/run.sh
 
 helpers: $(HELPERS)
 

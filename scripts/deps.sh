@@ -6,7 +6,8 @@
 set -euo pipefail
 
 build_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc)
-test_pkgs=(libcmocka-dev liburing-dev iproute2 jq iperf3 nethogs bpftrace procps util-linux)
+test_pkgs=(libcmocka-dev liburing-dev iproute2 jq iperf3 nethogs bpftrace procps util-linux
+	qemu-system-x86 busybox-static kmod cpio xz-utils zstd) # the last six: tests/vm, kernel matrix
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

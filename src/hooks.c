@@ -63,6 +63,55 @@ static const struct ss_prog_ref mmsg_tp[] = {
 	END,
 };
 
+/* conns: each TCP tracepoint as tp_btf, else raw_tp */
+#define TP_REFS(name, prog, tp)                                                                   \
+	static const struct ss_prog_ref name##_btf[] = { { prog "_btf", tp }, END };             \
+	static const struct ss_prog_ref name##_raw[] = { { prog "_raw", tp }, END }
+
+TP_REFS(state, "conn_state", "inet_sock_set_state");
+TP_REFS(retrans, "conn_retrans", "tcp_retransmit_skb");
+TP_REFS(reset_tx, "conn_reset_tx", "tcp_send_reset");
+TP_REFS(reset_rx, "conn_reset_rx", "tcp_receive_reset");
+TP_REFS(destroy, "conn_destroy", "tcp_destroy_sock");
+TP_REFS(drop, "conn_drop", "kfree_skb");
+TP_REFS(bad_csum, "conn_bad_csum", "tcp_bad_csum");
+TP_REFS(cong, "conn_cong", "tcp_cong_state_set");
+
+static const struct ss_prog_ref iter_refs[] = { { "conn_iter", "task_file" }, END };
+static const struct ss_prog_ref accept_refs[] = {
+	{ "conn_accept4_tp", "syscalls/sys_exit_accept4" },
+	{ "conn_accept_tp", "syscalls/sys_exit_accept" },
+	END,
+};
+
+#define TP_HOOK(var, hname, what_, refs)                                                          \
+	const struct ss_hook var = {                                                              \
+		.name = hname,                                                                    \
+		.what = what_,                                                                    \
+		.ways = { { SS_MODE_TP_BTF, refs##_btf }, { SS_MODE_RAW_TP, refs##_raw } },       \
+	}
+
+TP_HOOK(hook_conn_state, "conn_state", "TCP state changes, roles and owners", state);
+TP_HOOK(hook_conn_retrans, "conn_retrans", "retransmits, fast or timeout", retrans);
+TP_HOOK(hook_conn_reset_tx, "conn_reset_tx", "resets sent", reset_tx);
+TP_HOOK(hook_conn_reset_rx, "conn_reset_rx", "resets received", reset_rx);
+TP_HOOK(hook_conn_destroy, "conn_destroy", "final numbers of closed sockets", destroy);
+TP_HOOK(hook_conn_drop, "conn_drop", "TCP packets dropped, with the reason", drop);
+TP_HOOK(hook_conn_bad_csum, "conn_bad_csum", "TCP segments with a bad checksum", bad_csum);
+TP_HOOK(hook_conn_cong, "conn_cong", "congestion state changes", cong);
+
+const struct ss_hook hook_conn_iter = {
+	.name = "conn_iter",
+	.what = "every TCP socket held by a process, with its internals",
+	.ways = { { SS_MODE_ITER, iter_refs } },
+};
+
+const struct ss_hook hook_conn_accept = {
+	.name = "conn_accept",
+	.what = "owners of accepted sockets",
+	.ways = { { SS_MODE_TRACEPOINT, accept_refs } },
+};
+
 const struct ss_hook hook_sock_send = {
 	.name = "sock_send",
 	.what = "bytes and calls sent on TCP/UDP sockets",
@@ -103,5 +152,15 @@ const struct ss_hook_use ss_hook_uses[] = {
 	{ "trace", &hook_sock_send, NULL },
 	{ "trace", &hook_sock_recv, NULL },
 	{ "trace", &hook_mmsg_entry, "only with --payload" },
+	{ "conns", &hook_conn_iter, NULL },
+	{ "conns", &hook_conn_state, NULL },
+	{ "conns", &hook_conn_retrans, NULL },
+	{ "conns", &hook_conn_reset_tx, NULL },
+	{ "conns", &hook_conn_reset_rx, NULL },
+	{ "conns", &hook_conn_destroy, NULL },
+	{ "conns", &hook_conn_accept, NULL },
+	{ "conns", &hook_conn_drop, "--events only" },
+	{ "conns", &hook_conn_bad_csum, "--events only" },
+	{ "conns", &hook_conn_cong, "--events only" },
 	{ NULL, NULL, NULL },
 };

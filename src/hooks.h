@@ -10,6 +10,9 @@ extern const struct ss_hook hook_sock_recv;
 extern const struct ss_hook hook_sock_release;
 extern const struct ss_hook hook_sock_cookie;
 extern const struct ss_hook hook_mmsg_entry;
+extern const struct ss_hook hook_conn_iter, hook_conn_state, hook_conn_retrans, hook_conn_reset_tx,
+	hook_conn_reset_rx, hook_conn_destroy, hook_conn_accept, hook_conn_drop, hook_conn_bad_csum,
+	hook_conn_cong;
 
 /* For `doctor`: which subcommands use which hooks. */
 struct ss_hook_use {

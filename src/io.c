@@ -38,8 +38,7 @@ struct slot_sum {
 
 struct ss_io {
 	struct io_bpf *skel;
-	struct bpf_link **links;
-	size_t nlinks;
+	struct ss_links links;
 	struct ring_buffer *rb;
 	const uint8_t *slots;
 	size_t ncpus, mmap_len;
@@ -160,7 +159,7 @@ struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
 	if (ss_check_privileges(err, len) || load(io, o, err, len) ||
 	    ld_fill_filters(io->skel->bss->pid_bits, bpf_map__fd(io->skel->maps.cgroup_filter), o,
 			    err, len) ||
-	    ld_attach(io->skel->obj, io->ch, CH_COUNT, &io->links, &io->nlinks, err, len) ||
+	    ld_attach(io->skel->obj, io->ch, CH_COUNT, &io->links, err, len) ||
 	    map_views(io, err, len))
 		goto fail;
 	return io;
@@ -400,7 +399,7 @@ void ss_io_close(struct ss_io *io)
 {
 	if (!io)
 		return;
-	ld_detach(io->links, io->nlinks);
+	ld_detach(&io->links);
 	ring_buffer__free(io->rb);
 	if (io->slots)
 		munmap((void *)io->slots, io->mmap_len);

@@ -67,7 +67,7 @@ int ld_fill_filters(__u64 *pid_bits, int cgroup_map_fd, const struct ss_opts *o,
 }
 
 int ld_attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
-	      struct bpf_link ***links, size_t *nlinks, char *err, size_t len)
+	      struct ss_links *links, char *err, size_t len)
 {
 	int cg = -1;
 
@@ -77,17 +77,19 @@ int ld_attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
 		if (ch[i].hook->ways[ch[i].way].mode == SS_MODE_CGROUP &&
 		    (cg = ss_cgroup_fd(err, len)) < 0)
 			return -1;
-		if (ss_attach(obj, &ch[i], cg, links, nlinks, err, len))
+		if (ss_attach(obj, &ch[i], cg, links, err, len))
 			return -1;
 	}
 	return 0;
 }
 
-void ld_detach(struct bpf_link **links, size_t nlinks)
+void ld_detach(struct ss_links *links)
 {
-	for (size_t i = 0; i < nlinks; i++)
-		bpf_link__destroy(links[i]);
-	free(links);
+	for (size_t i = 0; i < links->n; i++)
+		bpf_link__destroy(links->v[i].link);
+	free(links->v);
+	links->v = NULL;
+	links->n = 0;
 }
 
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f)

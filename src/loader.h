@@ -34,8 +34,8 @@ __u32 ld_recv_flags_arg(void);
 int ld_fill_filters(__u64 *pid_bits, int cgroup_map_fd, const struct ss_opts *o, char *err,
 		    size_t len);
 int ld_attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
-	      struct bpf_link ***links, size_t *nlinks, char *err, size_t len);
-void ld_detach(struct bpf_link **links, size_t nlinks);
+	      struct ss_links *links, char *err, size_t len);
+void ld_detach(struct ss_links *links);
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f);
 
 #endif

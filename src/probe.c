@@ -96,6 +96,8 @@ static struct bpf_program *trial_prog(struct probe_bpf *skel, enum ss_mode mode)
 		return skel->progs.probe_kprobe;
 	case SS_MODE_TRACEPOINT:
 		return skel->progs.probe_tracepoint;
+	case SS_MODE_ITER:
+		return skel->progs.probe_iter;
 	default:
 		return skel->progs.probe_cgroup;
 	}
@@ -172,7 +174,8 @@ static int trial(enum ss_mode mode, const char *target, char *why, size_t len)
 /* Is the target there at all? Only asked where BTF can tell; otherwise the trial will. */
 static bool target_exists(enum ss_mode mode, const char *target)
 {
-	if (!ss_vmlinux_btf() || mode == SS_MODE_CGROUP || mode == SS_MODE_TRACEPOINT)
+	if (!ss_vmlinux_btf() || mode == SS_MODE_CGROUP || mode == SS_MODE_TRACEPOINT ||
+	    mode == SS_MODE_ITER)
 		return true;
 	if (mode == SS_MODE_TP_BTF || mode == SS_MODE_RAW_TP)
 		return ss_tracepoint_exists(target);
@@ -261,12 +264,13 @@ int ss_apply(struct bpf_object *obj, const struct ss_choice *c, size_t n, char *
 }
 
 int ss_attach(struct bpf_object *obj, const struct ss_choice *c, int cg_fd,
-	      struct bpf_link ***links, size_t *nlinks, char *err, size_t len)
+	      struct ss_links *links, char *err, size_t len)
 {
 	for (int j = 0; c->way >= 0 && c->hook->ways[c->way].progs[j].prog; j++) {
 		const struct ss_way *w = &c->hook->ways[c->way];
 		struct bpf_program *p;
-		struct bpf_link *l, **grown;
+		struct bpf_link *l;
+		struct ss_link *grown;
 
 		if (c->skip[j])
 			continue;
@@ -285,18 +289,27 @@ int ss_attach(struct bpf_object *obj, const struct ss_choice *c, int cg_fd,
 				 strerror(errno));
 			return -1;
 		}
-		grown = realloc(*links, (*nlinks + 1) * sizeof(**links));
+		grown = realloc(links->v, (links->n + 1) * sizeof(*links->v));
 		if (!grown) {
 			bpf_link__destroy(l);
 			snprintf(err, len, "out of memory");
 			return -1;
 		}
-		*links = grown;
-		(*links)[(*nlinks)++] = l;
+		links->v = grown;
+		links->v[links->n].link = l;
+		links->v[links->n++].prog = p;
 	}
 	return 0;
 }
 
+
+struct bpf_link *ss_links_find(const struct ss_links *links, const struct bpf_program *prog)
+{
+	for (size_t i = 0; i < links->n; i++)
+		if (links->v[i].prog == prog)
+			return links->v[i].link;
+	return NULL;
+}
 
 void ss_probe_cleanup(void)
 {

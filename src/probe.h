@@ -14,6 +14,7 @@
 
 struct bpf_object;
 struct bpf_link;
+struct bpf_program;
 
 enum ss_mode {
 	SS_MODE_AUTO = -1,
@@ -23,6 +24,7 @@ enum ss_mode {
 	SS_MODE_KPROBE,
 	SS_MODE_CGROUP,
 	SS_MODE_TRACEPOINT, /* classic (perf event) tracepoint: "category/name" targets */
+	SS_MODE_ITER,	    /* BPF iterator: the target names the kind, e.g. "task_file" */
 	SS_MODE_COUNT,
 };
 
@@ -66,9 +68,22 @@ int ss_probe_way(const struct ss_way *w, bool skip[16], char *why, size_t len);
 /* Turns off every program of obj, then on those of the chosen ways. */
 int ss_apply(struct bpf_object *obj, const struct ss_choice *c, size_t n, char *err, size_t len);
 
+/* The links a BPF object's programs were attached with. */
+struct ss_link {
+	struct bpf_link *link;
+	const struct bpf_program *prog;
+};
+
+struct ss_links {
+	struct ss_link *v;
+	size_t n;
+};
+
 /* Attaches the chosen programs (cgroup ones to cgroup_fd); links are appended to *links. */
 int ss_attach(struct bpf_object *obj, const struct ss_choice *c, int cgroup_fd,
-	      struct bpf_link ***links, size_t *nlinks, char *err, size_t len);
+	      struct ss_links *links, char *err, size_t len);
+/* The link of prog, or NULL. */
+struct bpf_link *ss_links_find(const struct ss_links *links, const struct bpf_program *prog);
 
 /* The cgroup v2 root, opened (and mounted if need be) once; cgroup programs attach there. */
 int ss_cgroup_fd(char *why, size_t len);

@@ -7,6 +7,7 @@
 static const char *const mode_names[SS_MODE_COUNT] = {
 	[SS_MODE_TP_BTF] = "tp_btf", [SS_MODE_RAW_TP] = "raw_tp", [SS_MODE_FENTRY] = "fentry",
 	[SS_MODE_KPROBE] = "kprobe", [SS_MODE_CGROUP] = "cgroup", [SS_MODE_TRACEPOINT] = "tracepoint",
+	[SS_MODE_ITER] = "iter",
 };
 
 const char *ss_mode_name(enum ss_mode m)

@@ -134,6 +134,99 @@ struct ss_trace_stats {
 	__u64 drops; /* events the ring buffer had no room for */
 };
 
+/* conns: what the hooks learn about a TCP socket, from first sight to destruction. */
+enum ss_role {
+	SS_ROLE_UNKNOWN = 0,
+	SS_ROLE_CLIENT = 1, /* active open: connect() */
+	SS_ROLE_SERVER = 2, /* passive open: accepted */
+	SS_ROLE_LISTEN = 3,
+};
+
+enum ss_retrans_kind {
+	SS_RETRANS_FAST = 0,	/* in fast recovery (TCP_CA_Recovery) */
+	SS_RETRANS_TIMEOUT = 1, /* after an RTO (TCP_CA_Loss), or of a SYN */
+	SS_RETRANS_OTHER = 2,	/* loss probes and the like, in other states */
+};
+
+struct ss_tcp_info {
+	__u64 first_ns; /* when its owner connected, accepted or listened (or first seen) */
+	__u64 since_ns; /* when it entered its current state; 0 if not seen */
+	__u32 owner;	/* thread group that owns it, 0 if not known */
+	__u32 retrans[3]; /* segments, by enum ss_retrans_kind */
+	__u32 resets_sent;
+	__u32 resets_received;
+	__u8 role;	/* enum ss_role */
+	__u8 age_known; /* first_ns is the socket's birth, not sockscope's first sight */
+	__u8 pad[2];
+	char comm[SS_COMM_LEN];
+	struct ss_addrs a; /* last known: a closing socket gives its local port back early */
+};
+
+/* conns: one TCP socket as the table shows it, read from tcp_sock by an iterator. */
+struct ss_conn_row {
+	__u64 sock_id;
+	__u64 bytes_acked;
+	__u64 bytes_received;
+	__u64 first_ns;
+	__u32 pid; /* the process holding it (or its last owner, for a closed one) */
+	__u32 cwnd;
+	__u32 ssthresh;
+	__u32 srtt_us;
+	__u32 rttvar_us;
+	__u32 snd_wnd;
+	__u32 rcv_wnd;
+	__u32 packets_out;
+	__u32 bytes_in_flight;
+	__u32 sndbuf;
+	__u32 sndbuf_used;
+	__u32 sendq;
+	__u32 recvq;
+	__u32 retrans_total; /* the kernel's own count */
+	__u32 retrans[3];    /* ours, by enum ss_retrans_kind */
+	__u32 resets_sent;
+	__u32 resets_received;
+	__u32 backlog;
+	__u32 max_backlog;
+	__u8 state;
+	__u8 ca_state;
+	__u8 role;
+	__u8 closed; /* a final record, from the socket's destruction */
+	__u8 age_known;
+	__u8 pad[7];
+	struct ss_addrs a;
+	char comm[SS_COMM_LEN];
+};
+
+enum ss_conn_event_kind {
+	SS_CEV_STATE = 0,   /* arg1 old state, arg2 new state, arg3 ns in the old state */
+	SS_CEV_RETRANS = 1, /* arg1 seq, arg2 length, arg3 segments, arg4 enum ss_retrans_kind */
+	SS_CEV_RESET_TX = 2,
+	SS_CEV_RESET_RX = 3,
+	SS_CEV_BAD_CSUM = 4,
+	SS_CEV_DROP = 5, /* arg1 enum skb_drop_reason */
+	SS_CEV_CONG = 6, /* arg1 new congestion state */
+};
+
+struct ss_conn_event {
+	__u64 ts_ns;
+	__u64 sock_id; /* 0 when no socket is known (attributed by address in user space) */
+	__u64 arg3;
+	__u32 pid;
+	__u32 kind;
+	__u32 arg1;
+	__u32 arg2;
+	__u32 arg4;
+	__u32 pad;
+	struct ss_addrs a;
+	char comm[SS_COMM_LEN];
+};
+
+struct ss_conn_stats {
+	__u64 event_drops; /* events the ring buffer had no room for */
+	__u64 final_drops; /* closed-socket records the ring buffer had no room for */
+	__u64 info_full;   /* sockets not tracked: the info map was full */
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct ss_counts) == 32, "ss_counts layout");
 _Static_assert(sizeof(struct ss_slot) == 48, "ss_slot layout");
@@ -144,6 +237,9 @@ _Static_assert(sizeof(struct ss_addrs) == 40, "ss_addrs layout");
 _Static_assert(sizeof(struct ss_sock_rec) == 96, "ss_sock_rec layout");
 _Static_assert(sizeof(struct ss_io_stats) == 32, "ss_io_stats layout");
 _Static_assert(sizeof(struct ss_event) == 104, "ss_event layout");
+_Static_assert(sizeof(struct ss_tcp_info) == 104, "ss_tcp_info layout");
+_Static_assert(sizeof(struct ss_conn_row) == 184, "ss_conn_row layout");
+_Static_assert(sizeof(struct ss_conn_event) == 104, "ss_conn_event layout");
 #endif
 
 #endif /* SOCKSCOPE_H */

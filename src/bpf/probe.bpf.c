@@ -44,3 +44,9 @@ int probe_tracepoint(void *ctx)
 {
 	return 0;
 }
+
+SEC("iter/task_file")
+int probe_iter(struct bpf_iter__task_file *ctx)
+{
+	return 0;
+}

@@ -106,7 +106,7 @@ static bool show_hook(const struct ss_hook_use *u, bool json)
 		if (json)
 			json_way(u, w, ok, use, why);
 		else
-			printf("  %-13s %-6s %-7s %s\n", i ? "" : hk->name, ss_mode_name(w->mode),
+			printf("  %-13s %-10s %-7s %s\n", i ? "" : hk->name, ss_mode_name(w->mode),
 			       use ? "USED" : ok ? "works" : "no", ok ? targets(w, skip) : why);
 	}
 	if (!json && (u->note || !chosen))
@@ -122,7 +122,7 @@ static bool show_hooks(bool json)
 	for (const struct ss_hook_use *u = ss_hook_uses; u->hook; u++) {
 		if (!json && (!cmds || strcmp(cmds, u->cmds))) {
 			cmds = u->cmds;
-			printf("\n%s:\n  %-13s %-6s %-7s %s\n", cmds, "HOOK", "MODE", "STATE",
+			printf("\n%s:\n  %-13s %-10s %-7s %s\n", cmds, "HOOK", "MODE", "STATE",
 			       "TARGETS, OR WHY NOT");
 		}
 		ok &= show_hook(u, json);

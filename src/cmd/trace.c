@@ -41,8 +41,7 @@ struct trace {
 	bool hex, ts_ns;
 	uint32_t buffer;
 	struct trace_bpf *skel;
-	struct bpf_link **links;
-	size_t nlinks;
+	struct ss_links links;
 	struct ring_buffer *rb;
 	struct ss_choice ch[CH_COUNT];
 	struct ss_io *io;
@@ -349,7 +348,7 @@ static int open_trace(struct trace *t, char *err, size_t len)
 	if (!t->io || load(t, err, len) ||
 	    ld_fill_filters(t->skel->bss->pid_bits, bpf_map__fd(t->skel->maps.cgroup_filter), &t->o,
 			    err, len) ||
-	    ld_attach(t->skel->obj, t->ch, CH_COUNT, &t->links, &t->nlinks, err, len))
+	    ld_attach(t->skel->obj, t->ch, CH_COUNT, &t->links, err, len))
 		return -1;
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
 	if (!t->rb) {
@@ -364,7 +363,7 @@ static int open_trace(struct trace *t, char *err, size_t len)
 
 static void close_trace(struct trace *t)
 {
-	ld_detach(t->links, t->nlinks);
+	ld_detach(&t->links);
 	ring_buffer__free(t->rb);
 	trace_bpf__destroy(t->skel);
 	ss_io_close(t->io);

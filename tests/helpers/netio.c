@@ -9,6 +9,8 @@
  *
  * Both sides start, print a "ready" line (the server with its port), and wait for a byte on
  * stdin before moving any data, so that the test can start sockscope with their PIDs first.
+ * With NETIO_HOLD set, each side keeps its connection open after reporting, until another
+ * byte comes (the client then does not half-close first), for tests of live connections.
  *
  *   netio server tcp|udp ADDR PORT RECV_CALL SEND_CALL EXPECT_BYTES REPLY_BYTES
  *   netio client tcp|udp ADDR PORT SEND_CALL RECV_CALL BYTES REPLY_BYTES [CHUNK]
@@ -260,6 +262,12 @@ static void wait_go(void)
 		exit(3);
 }
 
+static void hold(void)
+{
+	if (getenv("NETIO_HOLD"))
+		wait_go();
+}
+
 static void report(const char *role, struct side *s, const char *proto)
 {
 	struct sockaddr_storage l, r;
@@ -326,6 +334,7 @@ static int server(char **av)
 	recv_all(&s, av[3], strtoull(av[5], NULL, 10));
 	send_all(&s, av[4], strtoull(av[6], NULL, 10));
 	report("server", &s, av[0]);
+	hold();
 	return 0;
 }
 
@@ -346,10 +355,11 @@ static int client(char **av)
 	if (connect(s.fd, (void *)&s.peer, s.peerlen))
 		die("connect");
 	send_all(&s, av[3], n);
-	if (!s.udp)
+	if (!s.udp && !getenv("NETIO_HOLD"))
 		shutdown(s.fd, SHUT_WR);
 	recv_all(&s, av[4], m);
 	report("client", &s, av[0]);
+	hold();
 	return 0;
 }
 

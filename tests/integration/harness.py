@@ -98,6 +98,9 @@ class Sockscope:
         self.args = [SOCKSCOPE] + list(args)
         if "-v" not in self.args:
             self.args.append("-v")
+        # the kernel matrix (tests/vm) forces an attach mode for a whole run
+        if os.environ.get("SOCKSCOPE_ATTACH") and args and args[0] in ("top", "trace"):
+            self.args += ["--attach", os.environ["SOCKSCOPE_ATTACH"]]
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, errors="surrogateescape")
         self.stderr_lines = []
@@ -146,10 +149,12 @@ class Sockscope:
 class Peer:
     """A netio client or server, blocked until go() so sockscope can be given its PID."""
 
-    def __init__(self, argv, netns=None):
+    def __init__(self, argv, netns=None, hold=False):
         prefix = ["ip", "netns", "exec", netns] if netns else []
+        env = dict(os.environ, NETIO_HOLD="1") if hold else None
         self.proc = subprocess.Popen(prefix + [NETIO] + argv, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=env)
         line = self.proc.stdout.readline()
         if not line:
             raise AssertionError("netio did not start: " + self.proc.stderr.read())
@@ -160,6 +165,17 @@ class Peer:
     def go(self):
         self.proc.stdin.write("g")
         self.proc.stdin.flush()
+
+    def report(self):
+        """With hold: what it moved, while its connection stays open."""
+        line = self.proc.stdout.readline()
+        if not line:
+            raise AssertionError("netio failed: " + self.proc.stderr.read())
+        return json.loads(line)
+
+    def release(self):
+        self.go()
+        self.proc.wait(timeout=30)
 
     def result(self, timeout=30):
         out, err = self.proc.communicate(timeout=timeout)
@@ -174,16 +190,16 @@ class Peer:
 
 
 def start_pair(proto, server_addr, client_addr, send_call, recv_call, nbytes, reply,
-               server_ns=None, client_ns=None, chunk=None):
+               server_ns=None, client_ns=None, chunk=None, hold=False):
     """A server and a client, both blocked, that will move nbytes one way and reply back."""
     server = Peer(["server", proto, server_addr, "0", recv_call, send_call, str(nbytes),
-                   str(reply)], server_ns)
+                   str(reply)], server_ns, hold)
     argv = ["client", proto, client_addr, str(server.ready["port"]), send_call, recv_call,
             str(nbytes), str(reply)]
     if chunk:
         argv.append(str(chunk))
     try:
-        client = Peer(argv, client_ns)
+        client = Peer(argv, client_ns, hold)
     except Exception:
         server.stop()
         raise

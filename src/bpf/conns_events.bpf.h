@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * conns --events: the hooks that only feed the event stream (drops with their reason, bad
+ * checksums, congestion state changes), and the accept hook that names a passive socket's
+ * owner. Included by conns.bpf.c.
+ */
+
+static __always_inline int on_bad_csum(const struct sk_buff *skb)
+{
+	struct ss_addrs a = {};
+
+	if (read_skb_addrs(skb, &a))
+		emit(NULL, 0, &a, SS_CEV_BAD_CSUM, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_bad_csum")
+int BPF_PROG(conn_bad_csum_btf, struct sk_buff *skb)
+{
+	return on_bad_csum(skb);
+}
+
+SEC("raw_tp/tcp_bad_csum")
+int BPF_PROG(conn_bad_csum_raw, struct sk_buff *skb)
+{
+	return on_bad_csum(skb);
+}
+
+/*
+ * A dropped TCP packet: the socket is the one the kernel names (the receiving socket since
+ * 6.10, else the skb's owner); without one, user space matches the addresses to a socket.
+ */
+static __always_inline int on_drop(const struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
+{
+	struct sock *sk = rx_sk ?: BPF_CORE_READ(skb, sk);
+	struct ss_addrs a = {};
+
+	if (reason <= SKB_DROP_REASON_NOT_SPECIFIED - 1 || !read_skb_addrs(skb, &a))
+		return 0;
+	if (sk && !is_tcp(sk))
+		sk = NULL;
+	emit(sk, sk ? sock_id(sk, false) : 0, &a, SS_CEV_DROP, reason, 0, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(conn_drop_btf, struct sk_buff *skb, void *location, int reason)
+{
+	return on_drop(skb, reason, kfree_has_rx_sk ? (struct sock *)ctx[3] : NULL);
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(conn_drop_raw, struct sk_buff *skb, void *location, int reason)
+{
+	return on_drop(skb, reason, kfree_has_rx_sk ? (struct sock *)ctx[3] : NULL);
+}
+
+static __always_inline int on_cong(struct sock *sk, __u8 ca, bool typed)
+{
+	if (is_tcp(sk))
+		emit(sk, sock_id(sk, typed), NULL, SS_CEV_CONG, ca, 0, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_cong_state_set")
+int BPF_PROG(conn_cong_btf, struct sock *sk, __u8 ca)
+{
+	return on_cong(sk, ca, true);
+}
+
+SEC("raw_tp/tcp_cong_state_set")
+int BPF_PROG(conn_cong_raw, struct sock *sk, __u8 ca)
+{
+	return on_cong(sk, ca, false);
+}
+
+/* accept() returned a descriptor: the socket behind it now belongs to this process. */
+static __always_inline int on_accept(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	struct file *file;
+	struct socket *sock;
+	struct sock *sk;
+	struct ss_tcp_info *i;
+
+	if (fd < 0 || !pid_selected(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xfffff]);
+	sock = file ? BPF_CORE_READ(file, private_data) : NULL;
+	sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	if (!sk || !is_tcp(sk))
+		return 0;
+	i = info_of(sock_id(sk, false), true);
+	if (i) {
+		__u64 first = i->first_ns;
+
+		claim(i, SS_ROLE_SERVER);
+		i->first_ns = first; /* born at the handshake, not at accept() */
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int conn_accept4_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int conn_accept_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept(ctx->ret);
+}

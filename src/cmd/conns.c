@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `sockscope conns`: a live table of the TCP connections of the selected processes, with the
+ * kernel's view of each (as `ss -ti` shows it), the owner's bytes moved, retransmits by kind
+ * and resets; or, with --events, a stream of state changes, retransmits, resets, bad
+ * checksums and drops, each attributed to the socket's owner.
+ */
+#include "cmd.h"
+#include "conns_view.h"
+#include "../io.h"
+#include "../opts.h"
+#include "../run.h"
+#include "../sys.h"
+#include "../tcpconn.h"
+#include "../out/fmt.h"
+#include "../out/json.h"
+#include "../out/table.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CONNS_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT)
+#define CLEAR	     "\033[H\033[2J"
+
+enum { OPT_SORT = 3000, OPT_EVENTS };
+
+struct conns {
+	struct ss_opts o;
+	bool all, events;
+	int sort; /* index into conn_columns */
+	struct ss_tcp *tcp;
+	struct ss_io *io;
+	struct conn_view *views; /* live rows of the last refresh, then closed ones */
+	size_t nviews, capviews;
+	struct ss_conn_row *rows, *closed;
+	size_t nrows, nclosed, capclosed;
+	struct timespec mono_now;
+	int64_t mono_to_real;
+	uint64_t lost_reported;
+};
+
+static int conns_option(int opt, const char *arg, void *ctx, char *err, size_t len)
+{
+	struct conns *c = ctx;
+
+	switch (opt) {
+	case 'a':
+		c->all = true;
+		return 0;
+	case OPT_EVENTS:
+		c->events = true;
+		return 0;
+	case OPT_SORT:
+		c->sort = conn_column(arg);
+		if (c->sort >= 0)
+			return 0;
+		snprintf(err, len, "invalid sort column '%s' (see 'sockscope conns --help')", arg);
+		return -1;
+	}
+	return 1;
+}
+
+static const struct option conns_longopts[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "events", no_argument, NULL, OPT_EVENTS },
+	{ 0 },
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: sockscope conns [OPTIONS]\n"
+	      "Shows, every interval, the TCP sockets of the selected processes: owner, role,\n"
+	      "state, age, bytes the owner moved, and the kernel's view (cwnd, ssthresh, srtt,\n"
+	      "windows, in flight, buffers, congestion state), retransmits (fast, timeout, other),\n"
+	      "resets, and the backlog of listeners. Sockets that existed before sockscope started\n"
+	      "are found too.\n\n"
+	      "  -a, --all               keep closed connections, with their final numbers\n"
+	      "      --sort COLUMN       sort by a JSON column (pid, comm, state, age_ms,\n"
+	      "                          sent_bytes, recv_bytes, srtt_us, cwnd, retrans_total, ...)\n"
+	      "      --events            stream state changes, retransmits, resets, bad\n"
+	      "                          checksums and drops (with the kernel's reason) instead\n",
+	      f);
+	opts_usage(f, CONNS_GROUPS);
+	fputs("\nExamples:\n"
+	      "  sockscope conns -p 1234           one process's connections\n"
+	      "  sockscope conns -d 443 --sort srtt_us\n"
+	      "  sockscope conns --events -c nginx retransmits, resets and drops of nginx\n",
+	      f);
+}
+
+/* Final records arrive between refreshes; they are shown once, or always with -a. */
+static void on_final(void *ctx, const struct ss_conn_row *r)
+{
+	struct conns *c = ctx;
+
+	if (c->nclosed == c->capclosed) {
+		size_t cap = c->capclosed ? 2 * c->capclosed : 64;
+		struct ss_conn_row *grown = realloc(c->closed, cap * sizeof(*grown));
+
+		if (!grown)
+			return;
+		c->closed = grown;
+		c->capclosed = cap;
+	}
+	c->closed[c->nclosed++] = *r;
+}
+
+static void on_event(void *ctx, const struct ss_conn_event *e)
+{
+	struct conns *c = ctx;
+
+	conn_event_print(stdout, e, c->o.json, c->mono_to_real, c->views, c->nviews, c->io);
+}
+
+static int grow_views(struct conns *c, size_t n)
+{
+	struct conn_view *grown;
+
+	if (n <= c->capviews)
+		return 0;
+	grown = realloc(c->views, n * sizeof(*grown));
+	if (!grown)
+		return -1;
+	c->views = grown;
+	c->capviews = n;
+	return 0;
+}
+
+/* Live rows, then the closed ones, as views; closed ones are forgotten unless -a. */
+static int refresh(struct conns *c)
+{
+	size_t n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &c->mono_now);
+	if (ss_tcp_rows(c->tcp, &c->rows, &c->nrows) || ss_io_sample(c->io) ||
+	    grow_views(c, c->nrows + c->nclosed))
+		return -1;
+	for (size_t i = 0; i < c->nrows; i++)
+		conn_view_fill(&c->views[n++], &c->rows[i], c->io, &c->mono_now);
+	for (size_t i = 0; i < c->nclosed; i++)
+		conn_view_fill(&c->views[n++], &c->closed[i], c->io, &c->mono_now);
+	conn_views_roles(c->views, n);
+	conn_views_sort(c->views, n, c->sort);
+	c->nviews = n;
+	if (!c->all)
+		c->nclosed = 0;
+	return 0;
+}
+
+static void show(struct conns *c)
+{
+	struct timespec real;
+	int rows = table_rows(stdout);
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	if (c->o.json) {
+		conn_views_json(stdout, c->views, c->nviews, &real);
+		return;
+	}
+	if (rows)
+		fputs(CLEAR, stdout);
+	conn_views_table(stdout, c->views, c->nviews, &real, rows);
+	if (!rows)
+		fputc('\n', stdout);
+}
+
+/* While events or final records are dropped: a line on stderr and, in JSON, a "lost" object. */
+static void report_lost(struct conns *c)
+{
+	uint64_t lost = ss_tcp_lost(c->tcp);
+
+	if (lost == c->lost_reported)
+		return;
+	fprintf(stderr, "sockscope conns: %llu events lost so far (ring buffer full)\n",
+		(unsigned long long)lost);
+	if (c->o.json)
+		printf("{\"type\":\"lost\",\"count\":%llu}\n",
+		       (unsigned long long)(lost - c->lost_reported));
+	c->lost_reported = lost;
+}
+
+static void run(struct conns *c)
+{
+	struct run_clock clock;
+
+	run_clock_start(&clock, c->o.interval, c->o.duration);
+	if (c->events && refresh(c))
+		return; /* the table is what attributes events by address */
+	while (!ss_stop && !run_clock_over(&clock)) {
+		ss_tcp_poll(c->tcp, c->events ? 50 : run_clock_wait_ms(&clock));
+		if (run_output_gone(stdout) || !run_clock_due(&clock))
+			continue;
+		report_lost(c);
+		if (refresh(c))
+			break;
+		if (!c->events)
+			show(c);
+		if (run_output_gone(stdout) || (c->o.count && clock.ticks >= c->o.count) ||
+		    run_pids_gone(&c->o))
+			break;
+	}
+	ss_tcp_poll(c->tcp, 0);
+	report_lost(c);
+}
+
+static int start(struct conns *c, char *err, size_t len)
+{
+	struct ss_tcp_handlers h = { on_final, on_event, c };
+	struct timespec mono, real;
+
+	c->io = ss_io_open(&c->o, err, len);
+	if (!c->io)
+		return -1;
+	c->tcp = ss_tcp_open(&c->o, c->events, &h, err, len);
+	if (!c->tcp)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	c->mono_to_real = (real.tv_sec - mono.tv_sec) * 1000000000LL + real.tv_nsec - mono.tv_nsec;
+	if (c->o.verbose) {
+		ss_io_describe(c->io, stderr);
+		ss_tcp_describe(c->tcp, stderr);
+	}
+	return 0;
+}
+
+int cmd_conns(int argc, char **argv)
+{
+	struct conns c = { .sort = conn_column("pid") };
+	struct ss_cmd_opts cmd = { "a", conns_longopts, conns_option, &c };
+	char err[4096];
+	int ret = 0;
+
+	opts_init(&c.o);
+	switch (opts_parse(&c.o, CONNS_GROUPS, &cmd, argc, argv, err, sizeof(err))) {
+	case 1:
+		usage(stdout);
+		return 0;
+	case -1:
+		return cmd_usage_error("conns", err);
+	}
+	if (c.o.filt.proto == IPPROTO_UDP)
+		return cmd_usage_error("conns", "--udp: conns shows TCP connections only");
+	if (opts_check(&c.o, err, sizeof(err)))
+		return cmd_usage_error("conns", err);
+	table_init_locale();
+	run_signals();
+	if (start(&c, err, sizeof(err))) {
+		ret = cmd_fail("conns", err);
+	} else {
+		cmd_ready("conns", c.o.verbose);
+		run(&c);
+	}
+	fflush(stdout);
+	ss_tcp_close(c.tcp);
+	ss_io_close(c.io);
+	free(c.views);
+	free(c.rows);
+	free(c.closed);
+	opts_free(&c.o);
+	return ret;
+}

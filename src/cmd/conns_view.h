@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * How `conns` presents a TCP socket: one view per socket joining the kernel's row with the
+ * owner's byte counters, the columns (one table drives --sort and JSON), the table, JSON
+ * lines, and events.
+ */
+#ifndef SS_CONNS_VIEW_H
+#define SS_CONNS_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "../sockscope.h"
+
+struct ss_io;
+
+struct conn_view {
+	struct ss_conn_row r;
+	uint64_t sent, recv; /* bytes the owner's calls moved (the foundation's counters) */
+	uint64_t age_ms;
+	unsigned role; /* enum ss_role, guessed from listening ports when not seen */
+};
+
+/* Index of a column by its JSON name, or -1. */
+int conn_column(const char *name);
+
+void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct ss_io *io,
+		    const struct timespec *mono_now);
+/* Roles of sockets whose birth was not seen: listeners, then sockets on a listener's port. */
+void conn_views_roles(struct conn_view *v, size_t n);
+void conn_views_sort(struct conn_view *v, size_t n, int column);
+void conn_views_table(FILE *f, const struct conn_view *v, size_t n, const struct timespec *now,
+		      int term_rows);
+void conn_views_json(FILE *f, const struct conn_view *v, size_t n, const struct timespec *now);
+
+/* One event; an event without an owner is matched by address to a known socket. */
+void conn_event_print(FILE *f, const struct ss_conn_event *e, bool json, int64_t mono_to_real,
+		      const struct conn_view *v, size_t n, struct ss_io *io);
+
+#endif

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/* User side of conns.bpf.c: see tcpconn.h. */
+#include "tcpconn.h"
+#include "hooks.h"
+#include "loader.h"
+#include "sys.h"
+#include "lib/htab.h"
+#include "conns.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { CH_ITER, CH_STATE, CH_RETRANS, CH_RESET_TX, CH_RESET_RX, CH_DESTROY, CH_ACCEPT, CH_DROP,
+       CH_BAD_CSUM, CH_CONG, CH_COUNT };
+
+struct ss_tcp {
+	struct conns_bpf *skel;
+	struct ss_links links;
+	struct ss_choice ch[CH_COUNT];
+	struct ring_buffer *rb;
+	struct ss_tcp_handlers h;
+	struct htab seen; /* sock_ids listed in this pass */
+	size_t cap;
+};
+
+static const char *const states[] = {
+	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE",
+};
+
+const char *tcp_state_name(unsigned s)
+{
+	return s < sizeof(states) / sizeof(states[0]) ? states[s] : "?";
+}
+
+const char *ca_state_name(unsigned ca)
+{
+	static const char *const names[] = { "open", "disorder", "cwr", "recovery", "loss" };
+
+	return ca < 5 ? names[ca] : "?";
+}
+
+const char *role_name(unsigned role)
+{
+	static const char *const names[] = { "-", "client", "server", "listen" };
+
+	return role < 4 ? names[role] : "?";
+}
+
+const char *drop_reason_name(unsigned reason)
+{
+	static char buf[64];
+	struct btf *btf = ss_vmlinux_btf();
+	int id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_enum *e = t ? btf_enum(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, e[i].name_off);
+
+		if ((unsigned)e[i].val == reason && name)
+			return strncmp(name, "SKB_DROP_REASON_", 16) ? name : name + 16;
+	}
+	snprintf(buf, sizeof(buf), "%u", reason);
+	return buf;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct ss_tcp *t = ctx;
+
+	if (size == sizeof(struct ss_conn_row) && t->h.final)
+		t->h.final(t->h.ctx, data);
+	else if (size == sizeof(struct ss_conn_event) && t->h.event)
+		t->h.event(t->h.ctx, data);
+	return 0;
+}
+
+/* Hooks only the event stream needs are left out of a plain table. */
+static int choose(struct ss_tcp *t, const struct ss_opts *o, bool events, char *err, size_t len)
+{
+	struct ld_hook hooks[CH_COUNT] = {
+		{ &hook_conn_iter, true },
+		{ &hook_conn_state, true },
+		{ &hook_conn_retrans, true },
+		{ &hook_conn_reset_tx, true },
+		{ &hook_conn_reset_rx, true },
+		{ &hook_conn_destroy, true },
+		{ &hook_conn_accept, false, "accepted sockets are attributed at the next refresh" },
+		{ events ? &hook_conn_drop : NULL, false, "no drop events" },
+		{ events ? &hook_conn_bad_csum : NULL, false, "no bad checksum events" },
+		{ events ? &hook_conn_cong : NULL, false, "no congestion state events" },
+	};
+
+	return ld_choose(hooks, CH_COUNT, o->attach, t->ch, err, len);
+}
+
+/* Which optional tracepoint arguments this kernel passes, per its BTF. */
+static int tp_arity(const char *tp)
+{
+	char name[128];
+	struct btf *btf = ss_vmlinux_btf();
+	int id;
+	const struct btf_type *t;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) : -1;
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type); /* pointer */
+	t = btf__type_by_id(btf, t->type);			   /* function prototype */
+	return btf_vlen(t) - 1;					   /* without the void *ctx */
+}
+
+static int load(struct ss_tcp *t, const struct ss_opts *o, bool events, char *err, size_t len)
+{
+	int ret;
+
+	t->skel = conns_bpf__open();
+	if (!t->skel) {
+		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	t->skel->rodata->filt = o->filt;
+	t->skel->rodata->filt.self_tgid = (uint32_t)getpid();
+	t->skel->rodata->want_events = events;
+	t->skel->rodata->retrans_has_err = tp_arity("tcp_retransmit_skb") >= 3;
+	t->skel->rodata->kfree_has_rx_sk = tp_arity("kfree_skb") >= 4;
+	if (choose(t, o, events, err, len) || ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
+		return -1;
+	ret = conns_bpf__load(t->skel);
+	if (ret) {
+		snprintf(err, len, "loading the BPF programs failed: %s\n%s", strerror(-ret),
+			 ss_libbpf_last());
+		return -1;
+	}
+	return 0;
+}
+
+static int open_rings(struct ss_tcp *t, char *err, size_t len)
+{
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.finals), on_record, t, NULL);
+	if (!t->rb || ring_buffer__add(t->rb, bpf_map__fd(t->skel->maps.events), on_record, t)) {
+		snprintf(err, len, "cannot open the ring buffers: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct ss_tcp *ss_tcp_open(const struct ss_opts *o, bool events, const struct ss_tcp_handlers *h,
+			   char *err, size_t len)
+{
+	struct ss_tcp *t = calloc(1, sizeof(*t));
+
+	if (!t || htab_init(&t->seen, sizeof(uint64_t), sizeof(uint64_t))) {
+		snprintf(err, len, "out of memory");
+		free(t);
+		return NULL;
+	}
+	t->h = *h;
+	if (ss_check_privileges(err, len) || load(t, o, events, err, len) ||
+	    ld_fill_filters(t->skel->bss->pid_bits, bpf_map__fd(t->skel->maps.cgroup_filter), o,
+			    err, len) ||
+	    ld_attach(t->skel->obj, t->ch, CH_COUNT, &t->links, err, len) || open_rings(t, err, len)) {
+		ss_tcp_close(t);
+		return NULL;
+	}
+	return t;
+}
+
+void ss_tcp_describe(const struct ss_tcp *t, FILE *f)
+{
+	ld_describe(t->ch, CH_COUNT, f);
+}
+
+/* Appends one iterator record; a socket open in several processes is listed once. */
+static int add_row(struct ss_tcp *t, const struct ss_conn_row *r, struct ss_conn_row **rows,
+		   size_t *n)
+{
+	bool created;
+
+	if (!htab_get(&t->seen, &r->sock_id, &created))
+		return -1;
+	if (!created)
+		return 0;
+	if (*n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 256;
+		struct ss_conn_row *grown = realloc(*rows, cap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		*rows = grown;
+		t->cap = cap;
+	}
+	(*rows)[(*n)++] = *r;
+	return 0;
+}
+
+int ss_tcp_rows(struct ss_tcp *t, struct ss_conn_row **rows, size_t *n)
+{
+	struct bpf_link *link = ss_links_find(&t->links, t->skel->progs.conn_iter);
+	struct ss_conn_row r;
+	int fd = link ? bpf_iter_create(bpf_link__fd(link)) : -1;
+	ssize_t got;
+	int ret = 0;
+
+	*n = 0;
+	htab_clear(&t->seen);
+	if (fd < 0)
+		return -1;
+	while ((got = read(fd, &r, sizeof(r))) == (ssize_t)sizeof(r))
+		if (add_row(t, &r, rows, n))
+			ret = -1;
+	if (got < 0)
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+void ss_tcp_poll(struct ss_tcp *t, int timeout_ms)
+{
+	ring_buffer__poll(t->rb, timeout_ms);
+}
+
+uint64_t ss_tcp_lost(const struct ss_tcp *t)
+{
+	int n = libbpf_num_possible_cpus();
+	struct ss_conn_stats *per = calloc(n > 0 ? n : 1, sizeof(*per));
+	uint32_t zero = 0;
+	uint64_t lost = 0;
+
+	if (per && !bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.conn_stats), &zero, per))
+		for (int i = 0; i < n; i++)
+			lost += per[i].event_drops + per[i].final_drops;
+	free(per);
+	return lost;
+}
+
+void ss_tcp_close(struct ss_tcp *t)
+{
+	if (!t)
+		return;
+	ld_detach(&t->links);
+	ring_buffer__free(t->rb);
+	conns_bpf__destroy(t->skel);
+	htab_free(&t->seen);
+	free(t);
+}

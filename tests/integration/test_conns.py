@@ -1,0 +1,344 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`sockscope conns` against the kernel's own view: for live connections the test made,
+every number sockscope shows equals what `ss -tin` reports for the same socket; sockets
+opened before sockscope started are found with their owner; retransmits forced with iptables
+in a namespace pair match the kernel's count and split into fast and timeout; resets and
+drops are attributed to the socket's owner, not to whatever ran on the CPU."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+from tests.integration import harness as h
+
+
+def setUpModule():
+    h.lock()
+
+
+def tearDownModule():
+    h.unlock()
+
+
+STATES = {"ESTAB": "ESTABLISHED", "LISTEN": "LISTEN", "SYN-SENT": "SYN_SENT",
+          "FIN-WAIT-1": "FIN_WAIT1", "FIN-WAIT-2": "FIN_WAIT2", "CLOSE-WAIT": "CLOSE_WAIT",
+          "TIME-WAIT": "TIME_WAIT", "LAST-ACK": "LAST_ACK", "CLOSING": "CLOSING"}
+
+
+def ss_info(lport, rport, netns=None):
+    """The kernel's view of one socket, as `ss -tin` prints it."""
+    cmd = (["ip", "netns", "exec", netns] if netns else []) + [
+        "ss", "-tinH", "state", "all", "( sport = :%d and dport = :%d )" % (lport, rport)]
+    out = h.run(cmd).stdout.split()
+    if not out:
+        raise AssertionError("ss does not know %d -> %d" % (lport, rport))
+    info = {"state": STATES.get(out[0], out[0]), "recv_queue": int(out[1]),
+            "send_queue": int(out[2])}
+    text = " ".join(out[5:])
+    for key, field in (("cwnd", "cwnd"), ("ssthresh", "ssthresh"),
+                       ("bytes_acked", "bytes_acked"), ("bytes_received", "bytes_received")):
+        m = re.search(r"\b%s:(\d+)" % field, text)
+        if m:
+            info[key] = int(m.group(1))
+    m = re.search(r"\brtt:([\d.]+)/([\d.]+)", text)
+    if m:
+        info["srtt_us"] = round(float(m.group(1)) * 1000)
+        info["rttvar_us"] = round(float(m.group(2)) * 1000)
+    m = re.search(r"\bretrans:\d+/(\d+)", text)
+    info["retrans_total"] = int(m.group(1)) if m else 0
+    return info
+
+
+def conns_once(pids, *extra):
+    r = h.run([h.SOCKSCOPE, "conns", "--json", "--count", "1", "-i", "0.3", "-p",
+               ",".join(map(str, pids))] + list(extra), timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("conns failed: " + r.stderr)
+    return [__import__("json").loads(l) for l in r.stdout.splitlines()]
+
+
+def row_for(rows, report):
+    mine = [r for r in rows if r["pid"] == report["pid"] and r["lport"] == report["lport"]
+            and r["rport"] == report["rport"]]
+    if len(mine) != 1:
+        raise AssertionError("no single row for %r in %r" % (report, rows))
+    return mine[0]
+
+
+class ConnsCase(unittest.TestCase):
+    def setUp(self):
+        h.require_root(self)
+        self.peers = []
+
+    def tearDown(self):
+        for p in self.peers:
+            p.stop()
+
+    def held_pair(self, n=300000, m=4000, netns=None, addr="127.0.0.1"):
+        server, client = h.start_pair("tcp", addr, addr, "write", "read", n, m,
+                                      netns.a if netns else None, netns.b if netns else None,
+                                      hold=True)
+        self.peers += [server, client]
+        server.go()
+        client.go()
+        return server, client, server.report(), client.report()
+
+    def assert_matches_ss(self, row, report, netns=None, fields=None):
+        ss = ss_info(report["lport"], report["rport"], netns)
+        for key in fields or ss:
+            if key in ss:
+                self.assertEqual(row[key], ss[key], "%s of %r" % (key, report))
+
+
+class TestTable(ConnsCase):
+    def test_matches_ss_for_sockets_opened_before(self):
+        """Connections made before sockscope started: right owner, same numbers as ss."""
+        server, client, rs, rc = self.held_pair()
+        time.sleep(0.2)  # let delayed ACKs settle: the numbers must not move between reads
+        rows = conns_once([server.pid, client.pid])
+        for report, role in ((rs, "server"), (rc, "client")):
+            row = row_for(rows, report)
+            self.assertEqual((row["comm"], row["role"]), ("netio", role))
+            self.assertEqual((row["laddr"], row["raddr"]), (report["laddr"], report["raddr"]))
+            self.assert_matches_ss(row, report)
+        listen = [r for r in rows if r["state"] == "LISTEN"]
+        self.assertEqual(len(listen), 1)
+        self.assertEqual((listen[0]["pid"], listen[0]["role"]), (server.pid, "listen"))
+
+    def test_owner_bytes_and_roles_seen_live(self):
+        """Connections made while sockscope runs: roles seen, the owner's bytes exact."""
+        sc = h.Sockscope(["conns", "--json", "-i", "0.3", "--count", "4"])
+        server, client, rs, rc = self.held_pair(n=123457, m=7654)
+        status, out, err = sc.finish(timeout=30)
+        self.assertEqual(status, 0, err)
+        rows = last_rows(sc)
+        for report, role in ((rs, "server"), (rc, "client")):
+            row = row_for(rows, report)
+            self.assertEqual(row["role"], role)
+            self.assertTrue(row["age_known"])
+            self.assertEqual((row["sent_bytes"], row["recv_bytes"]),
+                             (report["sent"], report["received"]))
+
+    def test_ipv6_and_veth(self):
+        with h.NetnsPair() as ns:
+            server, client, rs, rc = self.held_pair(netns=ns, addr=ns.A6)
+            time.sleep(0.2)
+            rows = conns_once([server.pid, client.pid])
+            self.assert_matches_ss(row_for(rows, rs), rs, ns.a)
+            self.assert_matches_ss(row_for(rows, rc), rc, ns.b)
+            self.assertEqual(row_for(rows, rc)["family"], "ipv6")
+
+    def test_listen_backlog(self):
+        """A listener with backlog N and more pending connections than it accepts."""
+        code = ("import socket, sys, time\n"
+                "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(3)\n"
+                "port = s.getsockname()[1]\n"
+                "cs = [socket.create_connection(('127.0.0.1', port)) for _ in range(4)]\n"
+                "print(port, flush=True); sys.stdin.read(1)\n")
+        p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        try:
+            port = int(p.stdout.readline())
+            rows = conns_once([p.pid], "-s", str(port))
+            ss = h.run(["ss", "-tlnH", "sport", "=", ":%d" % port]).stdout.split()
+        finally:
+            p.kill()
+            p.wait()
+        listen = [r for r in rows if r["state"] == "LISTEN"]
+        self.assertEqual(len(listen), 1, rows)
+        self.assertEqual(listen[0]["max_backlog"], 3)
+        self.assertGreaterEqual(listen[0]["backlog"], 3)
+        self.assertEqual((listen[0]["backlog"], listen[0]["max_backlog"]),
+                         (int(ss[1]), int(ss[2])))
+
+    def test_closed_kept_with_all(self):
+        """-a keeps a closed connection with its final numbers; without -a it goes."""
+        for all_flag in (True, False):
+            sc = h.Sockscope(["conns", "--json", "-i", "0.3", "--count", "6"] +
+                             (["-a"] if all_flag else []))
+            server, client, rs, rc = self.held_pair(n=5000, m=600)
+            time.sleep(0.5)
+            server.release()
+            client.release()
+            status, out, err = sc.finish(timeout=30)
+            self.assertEqual(status, 0, err)
+            rows = [r for r in sc.json_lines() if r.get("type") == "conn"
+                    and r["pid"] == client.pid and r["lport"] == rc["lport"]]
+            last_time = max(r["time"] for r in sc.json_lines() if r.get("type") == "conn")
+            closed = [r for r in rows if r["closed"]]
+            self.assertTrue(closed, "the closed connection is shown at least once")
+            # the kernel's bytes_received counts the peer's FIN as one more byte
+            self.assertEqual(closed[0]["bytes_received"], 600 + 1)
+            kept = [r for r in closed if r["time"] == last_time]
+            self.assertEqual(bool(kept), all_flag)
+
+
+def last_rows(sc):
+    """The rows of the last refresh of a finished `conns --json`."""
+    rows = [r for r in sc.json_lines() if r.get("type") == "conn"]
+    last = max(r["time"] for r in rows)
+    return [r for r in rows if r["time"] == last]
+
+
+class TestRetransmits(ConnsCase):
+    """The hooks count retransmits as they happen, so sockscope runs during the transfer."""
+
+    def transfer_under(self, ns, rules, nbytes=3000000):
+        sc = h.Sockscope(["conns", "--json", "-i", "0.3"])
+        for rule in rules:
+            h.run(["ip", "netns", "exec", ns.a, "iptables"] + rule.split(), timeout=20)
+        server, client, rs, rc = self.held_pair(n=nbytes, m=10, netns=ns, addr=ns.A4)
+        return self.row_after(sc, rc, ns)
+
+    def row_after(self, sc, rc, ns):
+        time.sleep(0.8)  # a refresh or two after the transfer, and delayed ACKs settled
+        ss = ss_info(rc["lport"], rc["rport"], ns.b)
+        status, _, err = sc.finish(signal.SIGINT)
+        self.assertEqual(status, 0, err)
+        row = row_for(last_rows(sc), rc)
+        self.assertEqual(row["retrans_total"], ss["retrans_total"])
+        return row
+
+    def check_split(self, row):
+        self.assertEqual(row["retrans_fast"] + row["retrans_timeout"] + row["retrans_other"],
+                         row["retrans_total"], row)
+
+    def test_random_loss_matches_kernel(self):
+        with h.NetnsPair() as ns:
+            row = self.transfer_under(ns, [
+                "-A INPUT -p tcp -m statistic --mode random --probability 0.02 -j DROP"])
+            self.assertGreater(row["retrans_total"], 0)
+            self.check_split(row)
+
+    def test_fast_retransmit(self):
+        """One data segment lost mid-stream: repaired by fast retransmit."""
+        with h.NetnsPair() as ns:
+            row = self.transfer_under(ns, [
+                "-A INPUT -p tcp -m length --length 1000:65535 -m statistic --mode nth "
+                "--every 100000 --packet 50 -j DROP"])
+            self.assertGreater(row["retrans_fast"], 0, row)
+            self.check_split(row)
+
+    def test_timeout_retransmit(self):
+        """Everything lost for a while: repaired after retransmission timeouts."""
+        with h.NetnsPair() as ns:
+            sc = h.Sockscope(["conns", "--json", "-i", "0.3"])
+            server, client = h.start_pair("tcp", ns.A4, ns.A4, "write", "read", 200000, 10,
+                                          ns.a, ns.b, hold=True)
+            self.peers += [server, client]
+            h.run(["ip", "netns", "exec", ns.a, "iptables", "-A", "INPUT", "-p", "tcp",
+                   "--dport", str(server.ready["port"]), "-m", "length", "--length",
+                   "100:65535", "-j", "DROP"])
+            server.go()
+            client.go()
+            time.sleep(1.5)
+            h.run(["ip", "netns", "exec", ns.a, "iptables", "-F", "INPUT"])
+            server.report()
+            row = self.row_after(sc, client.report(), ns)
+            self.assertGreater(row["retrans_timeout"], 0, row)
+            self.check_split(row)
+
+
+class TestEvents(ConnsCase):
+    def events_during(self, action, *extra):
+        sc = h.Sockscope(["conns", "--events", "--json"] + list(extra))
+        try:
+            action()
+            time.sleep(0.5)
+        finally:
+            status, out, err = sc.finish(signal.SIGINT)
+        self.assertEqual(status, 0, err)
+        return sc.json_lines()
+
+    def test_resets_both_ways(self):
+        code = ("import socket, struct, sys\n"
+                "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]\n"
+                "s.close()\n"
+                "c = socket.socket()\n"
+                "try: c.connect(('127.0.0.1', port))\n"
+                "except ConnectionRefusedError: pass\n"
+                "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen()\n"
+                "a = socket.create_connection(l.getsockname()); b, _ = l.accept()\n"
+                "print(a.getsockname()[1], b.getsockname()[1], flush=True)\n"
+                "a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n"
+                "a.close(); sys.stdin.read(1)\n")
+        procs = []
+
+        def act():
+            p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
+            procs.append(p)
+            procs.append([int(x) for x in p.stdout.readline().split()])
+
+        try:
+            lines = self.events_during(act)
+        finally:
+            procs[0].kill()
+            procs[0].wait()
+        pid, (aport, bport) = procs[0].pid, procs[1]
+        resets = [l for l in lines if l["type"] == "reset" and l["pid"] == pid]
+        got = {(l["dir"], l["lport"]) for l in resets}
+        self.assertIn(("sent", aport), got, resets)      # SO_LINGER {1,0} close
+        self.assertIn(("received", bport), got, resets)  # its peer
+        refused = [l for l in resets if l["dir"] == "received" and l["lport"] not in
+                   (aport, bport)]
+        self.assertTrue(refused, "the refused connect's reset, for its owner")
+
+    def test_state_changes(self):
+        server, client = [], []
+
+        def act():
+            s, c, rs, rc = self.held_pair(n=1000, m=10)
+            server.append(rs)
+            client.append(rc)
+
+        lines = self.events_during(act)
+        # at SYN_SENT the local port is not chosen yet: match on the remote end
+        mine = [l for l in lines if l["type"] == "state" and l["pid"] == client[0]["pid"]
+                and l["rport"] == client[0]["rport"]]
+        self.assertIn(("CLOSE", "SYN_SENT"), [(l["old_state"], l["new_state"]) for l in mine])
+        self.assertIn(("SYN_SENT", "ESTABLISHED"),
+                      [(l["old_state"], l["new_state"]) for l in mine])
+
+    def test_netfilter_drop_attributed(self):
+        with h.NetnsPair() as ns:
+            def act():
+                server, client = h.start_pair("tcp", ns.A4, ns.A4, "write", "read", 50000, 10,
+                                              ns.a, ns.b, hold=True)
+                self.peers += [server, client]
+                h.run(["ip", "netns", "exec", ns.a, "iptables", "-A", "INPUT", "-p", "tcp",
+                       "--dport", str(server.ready["port"]), "-m", "length", "--length",
+                       "100:65535", "-j", "DROP"])
+                server.go()
+                client.go()
+                time.sleep(1)
+                h.run(["ip", "netns", "exec", ns.a, "iptables", "-F", "INPUT"])
+                server.report()
+                client.report()
+                self.server_pid = server.pid
+
+            lines = self.events_during(act)
+        drops = [l for l in lines if l["type"] == "drop" and l["reason"] == "NETFILTER_DROP"]
+        self.assertTrue(drops, "iptables drops reported with their reason")
+        self.assertEqual({l["pid"] for l in drops}, {self.server_pid}, drops[:3])
+
+
+class TestConnsCli(unittest.TestCase):
+    CASES = [(["--sort", "bogus"], "invalid sort column"), (["--udp"], "TCP connections only"),
+             (["-s", "0"], "invalid source port"), (["-d", "70000"], "invalid destination port"),
+             (["-i", "0"], "invalid interval"), (["-p", "x"], "invalid PID")]
+
+    def test_bad_input_exits_2(self):
+        for args, message in self.CASES:
+            with self.subTest(args=args):
+                r = h.run([h.SOCKSCOPE, "conns"] + args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+                self.assertIn(message, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Checks `sockscope doctor` output kept from a VM of the kernel matrix: in both its text and
+its JSON form, the counting hooks (sock_send, sock_recv) of `top, serve` and of `trace` must be
+USED in the expected attach mode, and each mode the matrix forces on this kernel must work.
+
+    check_doctor.py DOCTOR.txt DOCTOR.json EXPECTED_MODE [MODE_THAT_MUST_WORK...]
+
+Prints one line per check, `<PASS|FAIL>\t<what>\t<detail>`; exit status 1 on any FAIL."""
+
+import json
+import re
+import sys
+
+HOOKS = ("sock_send", "sock_recv")
+COMMANDS = ("top, serve", "trace")
+ROW = re.compile(r"^  (\S+)?\s+(tp_btf|raw_tp|fentry|kprobe|cgroup|tracepoint)\s+(USED|works|no)\b")
+
+
+def parse_text(path):
+    """{(commands, hook, mode): state} from the tables of the text form."""
+    table, section, hook = {}, None, None
+    with open(path) as f:
+        for line in f:
+            if re.match(r"^\S.*:$", line):
+                section, hook = line.strip()[:-1], None
+                continue
+            m = ROW.match(line)
+            if m and section:
+                hook = m.group(1) or hook
+                table[(section, hook, m.group(2))] = m.group(3)
+    return table
+
+
+def parse_json(path):
+    table = {}
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("{"):
+                continue
+            o = json.loads(line)
+            if o.get("type") == "hook":
+                state = "USED" if o.get("used") else "works" if o.get("works") else "no"
+                table[(o["commands"], o["hook"], o["mode"])] = state
+    return table
+
+
+def main():
+    txt, js, expected, must_work = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    failed = False
+    for form, table in (("text", parse_text(txt)), ("json", parse_json(js))):
+        for cmd in COMMANDS:
+            for hook in HOOKS:
+                mine = {mode: st for (c, h, mode), st in table.items() if (c, h) == (cmd, hook)}
+                used = [mode for mode, st in mine.items() if st == "USED"]
+                ok = used == [expected]
+                failed |= not ok
+                print("%s\tdoctor %s: %s %s uses %s\t%s" % (
+                    "PASS" if ok else "FAIL", form, cmd.split(",")[0], hook, expected,
+                    "modes: " + " ".join("%s=%s" % kv for kv in sorted(mine.items()))))
+                for mode in must_work:
+                    ok = mine.get(mode) in ("USED", "works")
+                    failed |= not ok
+                    if not ok:
+                        print("FAIL\tdoctor %s: %s %s %s works\tstate %s" % (
+                            form, cmd.split(",")[0], hook, mode, mine.get(mode)))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,7 @@
 #include "../out/table.h"
 
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -135,9 +136,15 @@ static int refresh(struct conns *c)
 	size_t n = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &c->mono_now);
-	if (ss_tcp_rows(c->tcp, &c->rows, &c->nrows) || ss_io_sample(c->io) ||
-	    grow_views(c, c->nrows + c->nclosed))
+	if (ss_tcp_rows(c->tcp, &c->rows, &c->nrows)) {
+		fprintf(stderr, "sockscope conns: reading the socket table failed: %s\n",
+			strerror(errno));
 		return -1;
+	}
+	if (ss_io_sample(c->io) || grow_views(c, c->nrows + c->nclosed)) {
+		fprintf(stderr, "sockscope conns: out of memory\n");
+		return -1;
+	}
 	for (size_t i = 0; i < c->nrows; i++)
 		conn_view_fill(&c->views[n++], &c->rows[i], c->io, &c->mono_now);
 	for (size_t i = 0; i < c->nclosed; i++)

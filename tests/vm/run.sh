@@ -32,6 +32,7 @@ HOST=${HOST:-0}
 SMP=${SMP:-2}
 MEM=${MEM:-2048}
 VM_TIMEOUT=${VM_TIMEOUT:-900}
+KERNEL_ARGS=${KERNEL_ARGS-}
 LOCK=/tmp/sockscope-bpf.lock
 
 log() { echo "$*" >&2; }
@@ -143,7 +144,7 @@ boot() {
 		-m "$MEM" -nodefaults -no-user-config -display none -no-reboot \
 		-serial "file:$out/console.log" \
 		-kernel "$d/vmlinux" -initrd "$out/initramfs.cpio" \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 SS_ROOT=$ROOT SS_OUT=$out SS_MODROOT=$d/root SS_MODES=$modes SS_TESTS=$TESTS" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 $KERNEL_ARGS SS_ROOT=$ROOT SS_OUT=$out SS_MODROOT=$d/root SS_MODES=$modes SS_TESTS=$TESTS" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$out,mount_tag=results,security_model=none" \
 		>"$out/qemu.log" 2>&1 &

@@ -116,7 +116,7 @@ static void report_child(int wfd, const struct tally *t)
 static void serve_tcp(int lfd, int wfd, size_t size)
 {
 	static char buf[MAX_SIZE];
-	struct tally t = { 0 };
+	struct tally t = {0};
 	int one = 1, fd = accept(lfd, NULL, NULL);
 
 	if (fd < 0)
@@ -131,7 +131,7 @@ static void serve_tcp(int lfd, int wfd, size_t size)
 static void serve_udp(int fd, int wfd, size_t size)
 {
 	static char buf[MAX_SIZE];
-	struct tally t = { 0 };
+	struct tally t = {0};
 	struct sockaddr_in peer;
 
 	for (;;) {
@@ -168,7 +168,8 @@ static int server_socket(const struct cfg *c, struct sockaddr_in *sa)
 	sa->sin_family = AF_INET;
 	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sa->sin_port = htons(c->port);
-	if (bind(fd, (struct sockaddr *)sa, sizeof(*sa)) || getsockname(fd, (struct sockaddr *)sa, &len))
+	if (bind(fd, (struct sockaddr *)sa, sizeof(*sa)) ||
+	    getsockname(fd, (struct sockaddr *)sa, &len))
 		die("bind");
 	if (!c->udp && listen(fd, 1))
 		die("listen");
@@ -177,7 +178,7 @@ static int server_socket(const struct cfg *c, struct sockaddr_in *sa)
 
 static int client_socket(const struct cfg *c, const struct sockaddr_in *sa)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
 	int one = 1, fd = socket(AF_INET, c->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 
 	if (fd < 0)
@@ -234,7 +235,7 @@ static void pace(const struct cfg *c, double t0, uint64_t i)
 static void run_client(const struct cfg *c, const struct sockaddr_in *sa, pid_t server, int rfd)
 {
 	static char buf[MAX_SIZE];
-	struct tally t = { 0 }, st = { 0 };
+	struct tally t = {0}, st = {0};
 	uint64_t rt = 0, lost = 0;
 	int fd = client_socket(c, sa), status = 0;
 	double t0, t1;
@@ -299,15 +300,32 @@ static void parse(int argc, char **argv, struct cfg *c)
 
 	while ((opt = getopt(argc, argv, "ut:s:C:P:n:r:h")) != -1) {
 		switch (opt) {
-		case 'u': c->udp = 1; break;
-		case 't': c->secs = atof(optarg); break;
-		case 's': c->size = strtoul(optarg, NULL, 10); break;
-		case 'C': c->cpu = atoi(optarg); break;
-		case 'P': c->port = atoi(optarg); break;
-		case 'n': c->max_rt = strtoull(optarg, NULL, 10); break;
-		case 'r': c->rate = atof(optarg); break;
-		case 'h': usage(stdout, 0); break;
-		default: usage(stderr, 2);
+		case 'u':
+			c->udp = 1;
+			break;
+		case 't':
+			c->secs = atof(optarg);
+			break;
+		case 's':
+			c->size = strtoul(optarg, NULL, 10);
+			break;
+		case 'C':
+			c->cpu = atoi(optarg);
+			break;
+		case 'P':
+			c->port = atoi(optarg);
+			break;
+		case 'n':
+			c->max_rt = strtoull(optarg, NULL, 10);
+			break;
+		case 'r':
+			c->rate = atof(optarg);
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 2);
 		}
 	}
 	if (optind != argc || c->secs <= 0 || c->size <= QUIT_LEN || c->size > MAX_SIZE ||
@@ -317,7 +335,7 @@ static void parse(int argc, char **argv, struct cfg *c)
 
 int main(int argc, char **argv)
 {
-	struct cfg c = { .secs = 5, .size = 64, .cpu = 0, .max_rt = 100000000 };
+	struct cfg c = {.secs = 5, .size = 64, .cpu = 0, .max_rt = 100000000};
 	struct sockaddr_in sa;
 	int lfd, pfd[2];
 	pid_t pid;

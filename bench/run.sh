@@ -18,7 +18,8 @@
 # Environment: ROUNDS (5), DUR seconds per load (5), ATTACH seconds per monitor (2), CPU for the
 # ping-pong (0), LOADS ("iperf3 tcp udp"), CONDS ("base aa noop top nethogs bpftrace"),
 # STATS_REPS (3, 0 skips the pass), CPU_REPS (3, 0 skips), CPU_RATE round trips/s for the CPU
-# pass (25000, i.e. 100k calls/s), OUT (results directory). Quick smoke test:
+# pass (25000, i.e. 100k calls/s), IDLE_MAX (10: % of a CPU others may use before a round
+# starts) and IDLE_WAIT (600: seconds to wait for that), OUT (results directory). Quick test:
 #   ROUNDS=1 DUR=2 STATS_REPS=1 CPU_REPS=1 bench/run.sh
 set -uo pipefail
 
@@ -34,11 +35,14 @@ CONDS=${CONDS:-"base aa noop top nethogs bpftrace"}
 STATS_REPS=${STATS_REPS:-3}
 CPU_REPS=${CPU_REPS:-3}
 CPU_RATE=${CPU_RATE:-25000}
+SOCKSCOPE_SET=${SOCKSCOPE:-}
 SOCKSCOPE=${SOCKSCOPE:-$ROOT/build/sockscope}
 BENCHBIN=$ROOT/build/bench
 OUT=${OUT:-$ROOT/build/bench/results-$(date +%Y%m%d-%H%M%S)}
 LOCK=/tmp/sockscope-bpf.lock
 IPERF_PORT=${IPERF_PORT:-5299}
+IDLE_MAX=${IDLE_MAX:-10}
+IDLE_WAIT=${IDLE_WAIT:-600}
 HZ=$(getconf CLK_TCK)
 
 BT_PROG='tracepoint:sock:sock_send_length /args->ret > 0/ { @send[pid] = sum(args->ret); }
@@ -54,6 +58,7 @@ declare -A PROG_NAMES=(
 PIDS=()          # every background process this script started
 STATS_ON=0       # whether we turned kernel.bpf_stats_enabled on
 PROGS_BEFORE=""  # BPF program ids loaded when we took the lock
+LOCKED=0         # whether we hold the lock (and so may judge leftovers)
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench: $*"; exit 1; }
@@ -79,7 +84,15 @@ cleanup() {
 		STATS_ON=0
 	fi
 }
-trap cleanup EXIT
+# On any exit, with the lock still held: stop what we started, then check that no BPF program
+# of ours stayed loaded and bpf stats are off.
+on_exit() {
+	cleanup
+	((LOCKED)) || return 0
+	check_no_leftovers
+	[[ $(sysctl -n kernel.bpf_stats_enabled) == 0 ]] || log "bench: WARNING: bpf stats still on"
+}
+trap on_exit EXIT
 trap 'log "bench: interrupted"; exit 130' INT
 trap 'log "bench: terminated"; exit 143' TERM
 
@@ -92,7 +105,7 @@ untrack() {
 
 need_tools() {
 	local -A pkg=([iperf3]=iperf3 [nethogs]=nethogs [bpftrace]=bpftrace [jq]=jq
-		      [bpftool]=bpftool [clang]=clang [taskset]=util-linux [sysctl]=procps)
+		      [bpftool]=bpftool [clang]=clang [flock]=util-linux [sysctl]=procps)
 	local missing=() t
 	for t in "${!pkg[@]}"; do
 		command -v "$t" >/dev/null 2>&1 || missing+=("${pkg[$t]}")
@@ -103,8 +116,13 @@ need_tools() {
 		"${missing[@]}" >/dev/null || die "cannot install ${missing[*]}"
 }
 
+# The bench's own helpers are always brought up to date; sockscope is built only when missing
+# (`make bench` has just built it; SOCKSCOPE= names another build, e.g. of a given commit).
 build() {
-	make -s -C "$ROOT" all >/dev/null || die "make failed"
+	if [[ ! -x $SOCKSCOPE ]]; then
+		[[ $SOCKSCOPE == "$ROOT/build/sockscope" ]] || die "no executable $SOCKSCOPE"
+		make -s -C "$ROOT" all >/dev/null || die "make failed"
+	fi
 	make -s -C "$ROOT" -f bench/Makefile >/dev/null || die "building bench/ failed"
 }
 
@@ -123,6 +141,39 @@ check_no_leftovers() {
 	log "bench: WARNING: BPF programs still loaded after the run:"
 	bpftool prog show | grep -E "^($(tr '\n' '|' <<<"$extra" | sed 's/|$//')):" >&2
 	return 1
+}
+
+# CPU busy % of the whole machine (100 = one CPU) over $1 seconds, from /proc/stat.
+machine_busy() {
+	local a b
+	a=$(head -1 /proc/stat)
+	sleep "$1"
+	b=$(head -1 /proc/stat)
+	awk -v a="$a" -v b="$b" -v s="$1" -v hz="$HZ" 'BEGIN {
+		n = split(a, x); split(b, y)
+		for (i = 2; i <= 9 && i <= n; i++) { t += y[i] - x[i]; if (i == 5 || i == 6) idle += y[i] - x[i] }
+		printf "%.0f\n", (t - idle) / hz / s * 100 }'
+}
+
+# The machine is shared: before each round, wait (up to IDLE_WAIT s) for it to be quiet, since
+# a process spinning on the other CPU moves the ping-pong by far more than any monitor does.
+wait_quiet() {
+	local busy waited=0
+	while :; do
+		busy=$(machine_busy 1)
+		((busy <= IDLE_MAX)) && break
+		if ((waited == 0)); then
+			log "bench: machine busy (${busy}% of a CPU with nothing of ours running):"
+			ps -eo pid,pcpu,etime,args --sort=-pcpu | sed -n '2,4p' | cut -c1-120 >&2
+		fi
+		if ((waited >= IDLE_WAIT)); then
+			log "bench: WARNING: still busy after ${IDLE_WAIT}s; measuring anyway"
+			break
+		fi
+		sleep 4
+		waited=$((waited + 5))
+	done
+	printf '%s\t%s\t%s\n' "$1" "$busy" "$waited" >>"$OUT/quiet.tsv"
 }
 
 # ---------------------------------------------------------------- monitors
@@ -296,11 +347,12 @@ paired() {
 }
 
 report() {
-	local load cond base med pm lo hi cpu n
+	local load cond base med pm lo hi cpu n fmt
 	printf '\n## Throughput under each monitor (%s rounds, %s s per load, medians)\n' \
 		"$ROUNDS" "$DUR"
 	for load in $LOADS; do
 		base=$(values "$load" base 4 | median)
+		fmt=$([[ $load == iperf3 ]] && echo "%.2f" || echo "%.0f")
 		printf '\n### %s (%s)\n\n' "$load" "$(unit_of "$load")"
 		printf '| condition | median | ratio of medians | paired ratio median | paired range | n | monitor CPU %% |\n'
 		printf '|---|---|---|---|---|---|---|\n'
@@ -309,14 +361,15 @@ report() {
 			n=$(values "$load" "$cond" 4 | wc -l)
 			cpu=$(values "$load" "$cond" 5 | median)
 			if [[ $cond == base ]]; then
-				printf '| %s | %s | 1 | 1 | - | %s | - |\n' "$(label "$cond")" "$med" "$n"
+				printf "| %s | $fmt | 1 | 1 | - | %s | - |\n" "$(label "$cond")" "$med" "$n"
 				continue
 			fi
 			pm=$(paired "$load" "$cond" | median)
 			lo=$(paired "$load" "$cond" | sort -g | head -1)
 			hi=$(paired "$load" "$cond" | sort -g | tail -1)
 			awk -v c="$(label "$cond")" -v m="$med" -v b="$base" -v pm="$pm" -v lo="${lo:-NA}" \
-				-v hi="${hi:-NA}" -v n="$n" -v cpu="$cpu" 'BEGIN {
+				-v hi="${hi:-NA}" -v n="$n" -v cpu="$cpu" -v fmt="$fmt" 'BEGIN {
+				if (m != "NA") m = sprintf(fmt, m)
 				r = (b > 0 && m != "NA") ? sprintf("%.3f", m / b) : "NA"
 				f = (pm != "NA") ? sprintf("%.3f", pm) : "NA"
 				g = (lo != "NA") ? sprintf("%.3f-%.3f", lo, hi) : "NA"
@@ -364,20 +417,39 @@ stats_pass() {
 	sysctl -qw kernel.bpf_stats_enabled=0 && STATS_ON=0
 }
 
+nscall() { awk -F'\t' -v c="$1" '$2 == c && $4 > 0 { print $3 / $4 }' "$OUT/stats.tsv"; }
+
 stats_report() {
 	[[ -s $OUT/stats.tsv ]] || return 0
-	local noop cond v
+	local noop cond v rt
 	printf '\n## In-kernel cost per call (run_time_ns / run_cnt, stats on, tcp ping-pong, median of %s)\n\n' "$STATS_REPS"
-	printf '| program | ns per call | ratio to no-op | calls/s seen |\n|---|---|---|---|\n'
-	noop=$(awk -F'\t' '$2 == "noop" && $4 > 0 { print $3 / $4 }' "$OUT/stats.tsv" | median)
+	printf '| program | ns per call | range | ratio to no-op | calls/s (run_cnt / DUR) |\n|---|---|---|---|---|\n'
+	noop=$(nscall noop | median)
 	for cond in noop top bpftrace; do
-		v=$(awk -F'\t' -v c="$cond" '$2 == c && $4 > 0 { print $3 / $4 }' "$OUT/stats.tsv" | median)
+		v=$(nscall "$cond" | median)
 		[[ $v == NA ]] && continue
 		awk -v c="$(label "$cond")" -v v="$v" -v n="$noop" -v d="$DUR" \
+			-v lo="$(nscall "$cond" | sort -g | head -1)" \
+			-v hi="$(nscall "$cond" | sort -g | tail -1)" \
 			-v r="$(awk -F'\t' -v c="$cond" '$2 == c { print $4 }' "$OUT/stats.tsv" | median)" \
-			'BEGIN { printf "| %s | %.1f | %s | %.0f |\n", c, v,
+			'BEGIN { printf "| %s | %.1f | %.1f-%.1f | %s | %.0f |\n", c, v, lo, hi,
 				(n != "NA" && n > 0) ? sprintf("%.2f", v / n) : "NA", r / d }'
 	done
+	# What the extra in-kernel time alone predicts for the ping-pong ratio (4 calls per
+	# round trip): far less noisy than the measured ratios on a shared VM.
+	# adjacent runs of top and the no-op within a repetition, as a paired ratio
+	v=$(awk -F'\t' '{ ns[$1, $2] = $4 ? $3 / $4 : 0; r[$1] = 1 } END { for (i in r)
+		if (ns[i, "top"] > 0 && ns[i, "noop"] > 0) print ns[i, "top"] / ns[i, "noop"] }' \
+		"$OUT/stats.tsv" | sort -g | tr '\n' ' ')
+	[[ -n $v ]] && awk -v l="$v" 'BEGIN { n = split(l, a, " ")
+		m = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		printf "\nPaired top/no-op ratio per repetition: median %.2f, range %.2f-%.2f (n=%d)\n", m, a[1], a[n], n }'
+	v=$(nscall top | median)
+	rt=$(values tcp base 4 | median)
+	[[ $v != NA && $noop != NA && $rt != NA ]] &&
+		awk -v t="$v" -v n="$noop" -v rt="$rt" 'BEGIN {
+			printf "\nPredicted from these costs: top adds %.1f ns per call over the no-op, %.0f ns per\n", t - n, 4 * (t - n)
+			printf "TCP round trip (4 calls); at the base median of %.0f round trips/s that is %.2f%% of a round trip.\n", rt, 4 * (t - n) * rt / 1e7 }'
 }
 
 # ---------------------------------------------------------------- monitor CPU pass
@@ -469,16 +541,17 @@ main() {
 		log "bench: waiting for $LOCK (another BPF benchmark or test suite is running)"
 		flock 9
 	fi
+	LOCKED=1
 	PROGS_BEFORE=$(prog_ids)
 	[[ $(sysctl -n kernel.bpf_stats_enabled) == 0 ]] ||
 		log "bench: WARNING: kernel.bpf_stats_enabled was already on; turning it off"
 	sysctl -qw kernel.bpf_stats_enabled=0
 
 	{
-		echo "command: ROUNDS=$ROUNDS DUR=$DUR ATTACH=$ATTACH CPU=$CPU LOADS='$LOADS' CONDS='$CONDS' STATS_REPS=$STATS_REPS CPU_REPS=$CPU_REPS CPU_RATE=$CPU_RATE bench/run.sh"
+		echo "command: ${SOCKSCOPE_SET:+SOCKSCOPE=$SOCKSCOPE }ROUNDS=$ROUNDS DUR=$DUR ATTACH=$ATTACH CPU=$CPU LOADS='$LOADS' CONDS='$CONDS' STATS_REPS=$STATS_REPS CPU_REPS=$CPU_REPS CPU_RATE=$CPU_RATE bench/run.sh"
 		echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "machine: nproc $(nproc), kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-		echo "sockscope: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo "+dirty src")"
+		echo "sockscope: $SOCKSCOPE ($("$SOCKSCOPE" --version 2>&1 | head -1), sha256 $(sha256sum "$SOCKSCOPE" | cut -c1-12)); tree at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo " + uncommitted changes in src/")"
 		echo "peers: $(iperf3 --version | head -1); $(nethogs -V 2>&1 | head -1); $(bpftrace --version)"
 		echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	} | tee "$OUT/header.txt" >&2
@@ -486,6 +559,7 @@ main() {
 	read -ra conds <<<"$CONDS"
 	for ((round = 1; round <= ROUNDS; round++)); do
 		log "bench: round $round of $ROUNDS"
+		wait_quiet "$round"
 		for load in $LOADS; do
 			for ((i = 0; i < ${#conds[@]}; i++)); do
 				cond=${conds[$(((i + round - 1) % ${#conds[@]}))]}
@@ -493,19 +567,21 @@ main() {
 			done
 		done
 	done
+	wait_quiet stats
 	stats_pass
+	wait_quiet cpu
 	cpu_pass
 	{
 		cat "$OUT/header.txt"
 		report
 		stats_report
 		cpu_report
+		echo
+		echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "background CPU before each round (% of a CPU): $(cut -f2 "$OUT/quiet.tsv" | tr '\n' ' ')"
 	} | tee "$OUT/report.md"
 	log ""
 	log "bench: raw data and report in $OUT"
-	cleanup
-	check_no_leftovers
-	[[ $(sysctl -n kernel.bpf_stats_enabled) == 0 ]] || log "bench: WARNING: bpf stats still on"
 }
 
 main "$@"

@@ -14,7 +14,7 @@ PYTHON    := /usr/bin/python3
 CFLAGS    ?= -g -O2
 CFLAGS    += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -I$(BUILD)/skel -Isrc \
 	     -DSOCKSCOPE_VERSION='"$(VERSION)"' -MMD -MP
-LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lm
+LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lmicrohttpd -lpthread -lm
 ifeq ($(STATIC),1)
 LDFLAGS   += -static
 LIBS      := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -lm
@@ -25,7 +25,8 @@ BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 # Pure code, linked into the unit tests as well as the binary.
 CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
-	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c
+	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c \
+	     src/out/prom.c
 APP_SRCS  := src/io.c src/tcpconn.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))

@@ -5,8 +5,9 @@
 # second run costs one dpkg query and no network.
 set -euo pipefail
 
-build_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc)
-test_pkgs=(libcmocka-dev liburing-dev iproute2 jq iperf3 nethogs bpftrace procps util-linux
+build_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev pkg-config make gcc)
+test_pkgs=(libcmocka-dev liburing-dev iproute2 iptables jq curl iperf3 nethogs bpftrace procps
+	util-linux prometheus
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd) # the last six: tests/vm, kernel matrix
 
 want=("${build_pkgs[@]}")

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_CLOSED_KEPT 65536
@@ -48,7 +49,7 @@ struct ss_io {
 	struct ss_sock_rec *vals;
 	size_t cap;
 	struct ss_sock_key *closed; /* ring of final connections, oldest first */
-	size_t closed_head, closed_len;
+	size_t closed_head, closed_len, keep;
 };
 
 static int on_notice(void *ctx, void *data, size_t size)
@@ -156,6 +157,7 @@ struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
 		goto fail;
 	}
 	io->ncpus = (size_t)n;
+	io->keep = MAX_CLOSED_KEPT;
 	if (ss_check_privileges(err, len) || load(io, o, err, len) ||
 	    ld_fill_filters(io->skel->bss->pid_bits, bpf_map__fd(io->skel->maps.cgroup_filter), o,
 			    err, len) ||
@@ -166,6 +168,12 @@ struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
 fail:
 	ss_io_close(io);
 	return NULL;
+}
+
+const struct ss_choice *ss_io_choices(const struct ss_io *io, size_t *n)
+{
+	*n = CH_COUNT;
+	return io->ch;
 }
 
 void ss_io_describe(const struct ss_io *io, FILE *f)
@@ -277,7 +285,7 @@ static void update_conn(struct ss_conn *c, const struct ss_sock_rec *rec,
 /* Keeps a final connection, folding the oldest into its process beyond the limit. */
 static void keep_closed(struct ss_io *io, const struct ss_sock_key *key)
 {
-	if (io->closed_len == MAX_CLOSED_KEPT) {
+	if (io->closed_len && io->closed_len >= io->keep) {
 		struct ss_sock_key *old = &io->closed[io->closed_head];
 		struct ss_conn *c = htab_find(&io->conns, old);
 
@@ -285,7 +293,7 @@ static void keep_closed(struct ss_io *io, const struct ss_sock_key *key)
 			struct ss_proc *p = htab_get(&io->procs, &c->key.tgid, NULL);
 
 			if (p)
-				counts_add(&p->folded, &c->n);
+				counts_add(&p->folded[proto_index(c->rec.a.proto)], &c->n);
 			htab_del(&io->conns, old);
 		}
 		io->closed_head = (io->closed_head + 1) % MAX_CLOSED_KEPT;
@@ -312,9 +320,11 @@ static void sum_procs(struct ss_io *io)
 {
 	struct ss_proc *p;
 	struct ss_conn *c;
+	struct timespec now;
+	struct ss_counts before;
 
 	for (size_t i = 0; (p = htab_next(&io->procs, &i));)
-		p->total = p->folded;
+		memcpy(p->by_proto, p->folded, sizeof(p->by_proto));
 	for (size_t i = 0; (c = htab_next(&io->conns, &i));) {
 		bool created;
 
@@ -323,7 +333,16 @@ static void sum_procs(struct ss_io *io)
 			continue;
 		if (created || !p->comm[0])
 			memcpy(p->comm, c->rec.comm, sizeof(p->comm));
-		counts_add(&p->total, &c->n);
+		counts_add(&p->by_proto[proto_index(c->rec.a.proto)], &c->n);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (size_t i = 0; (p = htab_next(&io->procs, &i));) {
+		before = p->total;
+		memset(&p->total, 0, sizeof(p->total));
+		for (int k = 0; k < SS_NPROTO; k++)
+			counts_add(&p->total, &p->by_proto[k]);
+		if (memcmp(&before, &p->total, sizeof(before)))
+			p->last_active_ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
 	}
 }
 
@@ -360,6 +379,29 @@ int ss_io_sample(struct ss_io *io)
 	io->deferred = tmp;
 	sum_procs(io);
 	return 0;
+}
+
+void ss_io_keep_closed(struct ss_io *io, size_t n)
+{
+	io->keep = n < MAX_CLOSED_KEPT ? n : MAX_CLOSED_KEPT;
+}
+
+void ss_io_forget(struct ss_io *io, uint32_t tgid)
+{
+	struct ss_sock_key *gone = calloc(io->conns.len + 1, sizeof(*gone));
+	struct ss_conn *c;
+	size_t n = 0;
+
+	if (!gone)
+		return;
+	for (size_t i = 0; (c = htab_next(&io->conns, &i));)
+		if (c->key.tgid == tgid && c->final)
+			gone[n++] = c->key;
+	/* their keys may stay in the closed ring: keep_closed skips keys no longer present */
+	for (size_t i = 0; i < n; i++)
+		htab_del(&io->conns, &gone[i]);
+	htab_del(&io->procs, &tgid);
+	free(gone);
 }
 
 const struct htab *ss_io_conns(const struct ss_io *io)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include <netinet/in.h>
 
 #include "sockscope.h"
 #include "agg.h"
@@ -26,18 +27,29 @@ struct ss_conn {
 	bool final;		/* the socket was released and its kernel record reaped */
 };
 
+enum ss_proto_index { SS_TCP, SS_UDP, SS_NPROTO };
+
 /* One process: totals over its connections, including those no longer listed. */
 struct ss_proc {
 	uint32_t tgid; /* first: the table key */
 	char comm[SS_COMM_LEN];
 	struct ss_counts total;
-	struct ss_counts folded;
+	struct ss_counts by_proto[SS_NPROTO];
+	struct ss_counts folded[SS_NPROTO];
+	uint64_t last_active_ns; /* CLOCK_MONOTONIC of the last sample its totals grew in */
 };
+
+static inline int proto_index(int proto)
+{
+	return proto == IPPROTO_UDP ? SS_UDP : SS_TCP;
+}
 
 struct ss_io;
 
 /* Opens, probes, loads and attaches. Returns NULL with a message in err (exit status 1). */
 struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len);
+/* The way each hook was attached (for sockscope_attach_info). */
+const struct ss_choice *ss_io_choices(const struct ss_io *io, size_t *n);
 /* Says under -v what was attached and how. */
 void ss_io_describe(const struct ss_io *io, FILE *f);
 /* Sleeps up to timeout_ms, handling release notices; returns early on a signal. */
@@ -48,6 +60,10 @@ const struct htab *ss_io_conns(const struct ss_io *io);
 /* The connection of (sock_id, tgid), sampling once more if it is not known yet. */
 const struct ss_conn *ss_io_find(struct ss_io *io, uint64_t sock_id, uint32_t tgid);
 const struct htab *ss_io_procs(const struct ss_io *io);
+/* How many closed connections to list before folding the oldest into their process. */
+void ss_io_keep_closed(struct ss_io *io, size_t n);
+/* Forgets a process that is gone, and its closed connections (serve's --forget-after). */
+void ss_io_forget(struct ss_io *io, uint32_t tgid);
 /* Events or calls that could not be accounted (kernel table full, notices dropped). */
 uint64_t ss_io_lost(const struct ss_io *io);
 void ss_io_close(struct ss_io *io);

@@ -24,6 +24,7 @@ static const struct cmd cmds[] = {
 	{ "top", cmd_top, "live table of bytes sent and received per process" },
 	{ "trace", cmd_trace, "every socket call as an event, optionally with its payload" },
 	{ "conns", cmd_conns, "live TCP connection table with internals, or its events" },
+	{ "serve", cmd_serve, "Prometheus exporter of the counters, over HTTP or to a file" },
 	{ "doctor", cmd_doctor, "what this kernel offers and how each hook would attach" },
 };
 

@@ -227,6 +227,28 @@ struct ss_conn_stats {
 	__u64 info_full;   /* sockets not tracked: the info map was full */
 };
 
+/* serve: per-process TCP counters kept in the kernel, so they never depend on events. */
+enum ss_tcp_total_kind {
+	SS_TT_OPENED = 0,  /* sub: enum ss_role (client = active, server = passive) */
+	SS_TT_CLOSED = 1,  /* connections that were established, at destruction */
+	SS_TT_RETRANS = 2, /* sub: enum ss_retrans_kind; counts segments */
+	SS_TT_RESET = 3,   /* sub: 0 sent, 1 received */
+	SS_TT_DROP = 4,	   /* sub: enum skb_drop_reason */
+	SS_TT_SRTT = 5,	   /* sub: bucket of the smoothed RTT at close, SS_SRTT_BUCKETS = +Inf */
+	SS_TT_SRTT_SUM = 6, /* microseconds */
+};
+
+#define SS_SRTT_BOUNDS_US                                                                          \
+	{ 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,        \
+	  1000000, 2500000, 5000000 }
+#define SS_SRTT_BUCKETS 16
+
+struct ss_tcp_total_key {
+	__u32 tgid; /* 0 when no owner is known */
+	__u16 kind; /* enum ss_tcp_total_kind */
+	__u16 sub;
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct ss_counts) == 32, "ss_counts layout");
 _Static_assert(sizeof(struct ss_slot) == 48, "ss_slot layout");

@@ -26,6 +26,9 @@ struct ss_tcp {
 	struct ss_tcp_handlers h;
 	struct htab seen; /* sock_ids listed in this pass */
 	size_t cap;
+	struct ss_tcp_total_key *tkeys;
+	uint64_t *tvals;
+	size_t tcap;
 };
 
 static const char *const states[] = {
@@ -81,9 +84,12 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Hooks only the event stream needs are left out of a plain table. */
-static int choose(struct ss_tcp *t, const struct ss_opts *o, bool events, char *err, size_t len)
+/* Hooks only the event stream (or serve's drop counters) needs are left out of a table. */
+static int choose(struct ss_tcp *t, const struct ss_opts *o, unsigned flags, char *err,
+		  size_t len)
 {
+	bool events = flags & SS_TCP_EVENTS, drops = flags & (SS_TCP_EVENTS | SS_TCP_TOTALS);
+
 	struct ld_hook hooks[CH_COUNT] = {
 		{ &hook_conn_iter, true },
 		{ &hook_conn_state, true },
@@ -92,7 +98,7 @@ static int choose(struct ss_tcp *t, const struct ss_opts *o, bool events, char *
 		{ &hook_conn_reset_rx, true },
 		{ &hook_conn_destroy, true },
 		{ &hook_conn_accept, false, "accepted sockets are attributed at the next refresh" },
-		{ events ? &hook_conn_drop : NULL, false, "no drop events" },
+		{ drops ? &hook_conn_drop : NULL, false, "no drop events" },
 		{ events ? &hook_conn_bad_csum : NULL, false, "no bad checksum events" },
 		{ events ? &hook_conn_cong : NULL, false, "no congestion state events" },
 	};
@@ -117,7 +123,8 @@ static int tp_arity(const char *tp)
 	return btf_vlen(t) - 1;					   /* without the void *ctx */
 }
 
-static int load(struct ss_tcp *t, const struct ss_opts *o, bool events, char *err, size_t len)
+static int load(struct ss_tcp *t, const struct ss_opts *o, unsigned flags, char *err,
+		size_t len)
 {
 	int ret;
 
@@ -128,10 +135,11 @@ static int load(struct ss_tcp *t, const struct ss_opts *o, bool events, char *er
 	}
 	t->skel->rodata->filt = o->filt;
 	t->skel->rodata->filt.self_tgid = (uint32_t)getpid();
-	t->skel->rodata->want_events = events;
+	t->skel->rodata->want_events = flags & SS_TCP_EVENTS;
+	t->skel->rodata->want_totals = flags & SS_TCP_TOTALS;
 	t->skel->rodata->retrans_has_err = tp_arity("tcp_retransmit_skb") >= 3;
 	t->skel->rodata->kfree_has_rx_sk = tp_arity("kfree_skb") >= 4;
-	if (choose(t, o, events, err, len) || ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
+	if (choose(t, o, flags, err, len) || ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
 		return -1;
 	ret = conns_bpf__load(t->skel);
 	if (ret) {
@@ -152,8 +160,8 @@ static int open_rings(struct ss_tcp *t, char *err, size_t len)
 	return 0;
 }
 
-struct ss_tcp *ss_tcp_open(const struct ss_opts *o, bool events, const struct ss_tcp_handlers *h,
-			   char *err, size_t len)
+struct ss_tcp *ss_tcp_open(const struct ss_opts *o, unsigned flags,
+			   const struct ss_tcp_handlers *h, char *err, size_t len)
 {
 	struct ss_tcp *t = calloc(1, sizeof(*t));
 
@@ -163,7 +171,7 @@ struct ss_tcp *ss_tcp_open(const struct ss_opts *o, bool events, const struct ss
 		return NULL;
 	}
 	t->h = *h;
-	if (ss_check_privileges(err, len) || load(t, o, events, err, len) ||
+	if (ss_check_privileges(err, len) || load(t, o, flags, err, len) ||
 	    ld_fill_filters(t->skel->bss->pid_bits, bpf_map__fd(t->skel->maps.cgroup_filter), o,
 			    err, len) ||
 	    ld_attach(t->skel->obj, t->ch, CH_COUNT, &t->links, err, len) || open_rings(t, err, len)) {
@@ -171,6 +179,12 @@ struct ss_tcp *ss_tcp_open(const struct ss_opts *o, bool events, const struct ss
 		return NULL;
 	}
 	return t;
+}
+
+const struct ss_choice *ss_tcp_choices(const struct ss_tcp *t, size_t *n)
+{
+	*n = CH_COUNT;
+	return t->ch;
 }
 
 void ss_tcp_describe(const struct ss_tcp *t, FILE *f)
@@ -227,6 +241,51 @@ void ss_tcp_poll(struct ss_tcp *t, int timeout_ms)
 	ring_buffer__poll(t->rb, timeout_ms);
 }
 
+int ss_tcp_totals(struct ss_tcp *t, struct ss_tcp_total_key **keys, uint64_t **vals, size_t *n)
+{
+	int fd = bpf_map__fd(t->skel->maps.tcp_totals);
+	struct ss_tcp_total_key k;
+	bool first = true;
+
+	*n = 0;
+	/* one lookup per key: these are per-process counters, a few hundred at most */
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &k)) {
+		first = false;
+		if (*n == t->tcap) {
+			size_t cap = t->tcap ? 2 * t->tcap : 256;
+			void *gk = realloc(t->tkeys, cap * sizeof(*t->tkeys));
+			void *gv = gk ? realloc(t->tvals, cap * sizeof(*t->tvals)) : NULL;
+
+			if (gk)
+				t->tkeys = gk;
+			if (!gv)
+				return -1;
+			t->tvals = gv;
+			t->tcap = cap;
+		}
+		t->tkeys[*n] = k;
+		if (!bpf_map_lookup_elem(fd, &k, &t->tvals[*n]))
+			(*n)++;
+	}
+	*keys = t->tkeys;
+	*vals = t->tvals;
+	return 0;
+}
+
+void ss_tcp_forget(struct ss_tcp *t, uint32_t tgid)
+{
+	int fd = bpf_map__fd(t->skel->maps.tcp_totals);
+	size_t n;
+	struct ss_tcp_total_key *keys;
+	uint64_t *vals;
+
+	if (ss_tcp_totals(t, &keys, &vals, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].tgid == tgid)
+			bpf_map_delete_elem(fd, &keys[i]);
+}
+
 uint64_t ss_tcp_lost(const struct ss_tcp *t)
 {
 	int n = libbpf_num_possible_cpus();
@@ -249,5 +308,7 @@ void ss_tcp_close(struct ss_tcp *t)
 	ring_buffer__free(t->rb);
 	conns_bpf__destroy(t->skel);
 	htab_free(&t->seen);
+	free(t->tkeys);
+	free(t->tvals);
 	free(t);
 }

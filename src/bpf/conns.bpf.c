@@ -20,6 +20,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile bool want_events = false;
+const volatile bool want_totals = false; /* serve: per-process counters */
 const volatile bool retrans_has_err = false; /* tcp_retransmit_skb passes `err` (6.11+) */
 const volatile bool kfree_has_rx_sk = false; /* kfree_skb passes the receiving socket */
 
@@ -29,6 +30,13 @@ struct {
 	__type(key, __u64);
 	__type(value, struct ss_tcp_info);
 } infos SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ss_tcp_total_key);
+	__type(value, __u64);
+} tcp_totals SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -98,6 +106,27 @@ static __always_inline struct ss_tcp_info *info_of(__u64 id, bool create)
 	return bpf_map_lookup_elem(&infos, &id);
 }
 
+static __always_inline void bump(__u32 tgid, __u16 kind, __u16 sub, __u64 delta)
+{
+	struct ss_tcp_total_key k = { .tgid = tgid, .kind = kind, .sub = sub };
+	__u64 zero = 0, *v;
+
+	if (!want_totals)
+		return;
+	v = bpf_map_lookup_elem(&tcp_totals, &k);
+	if (!v) {
+		bpf_map_update_elem(&tcp_totals, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&tcp_totals, &k);
+	}
+	if (v)
+		__sync_fetch_and_add(v, delta);
+}
+
+static __always_inline __u32 owner_of(const struct ss_tcp_info *i)
+{
+	return i ? i->owner : 0;
+}
+
 /* The current task owns the socket: it connected, listened or accepted just now. */
 static __always_inline void claim(struct ss_tcp_info *i, __u8 role)
 {
@@ -154,6 +183,8 @@ static __always_inline int on_state(struct sock *sk, int old, int new, bool type
 	if (new == TCP_ESTABLISHED) {
 		read_sock_addrs(sk, &i->a);
 		i->a.proto = IPPROTO_TCP;
+		if (old == TCP_SYN_SENT)
+			bump(i->owner, SS_TT_OPENED, SS_ROLE_CLIENT, 1);
 	}
 	/* connect() and listen() run in the owner's context; a passive child is owned by
 	 * whoever accepts it, which the accept hook learns */
@@ -211,6 +242,7 @@ static __always_inline int on_retrans(struct sock *sk, const struct sk_buff *skb
 	i = info_of(id, true);
 	if (i)
 		__sync_fetch_and_add(&i->retrans[kind & 3], segs);
+	bump(owner_of(i), SS_TT_RETRANS, kind, segs);
 	if (want_events)
 		emit(sk, id, NULL, SS_CEV_RETRANS, seq, end - seq, segs, kind);
 	return 0;
@@ -231,7 +263,7 @@ int BPF_PROG(conn_retrans_raw, struct sock *sk, struct sk_buff *skb)
 static __always_inline int on_reset(struct sock *sk, const struct sk_buff *skb, bool sent,
 				    bool typed)
 {
-	struct ss_tcp_info *i;
+	struct ss_tcp_info *i = NULL;
 	struct ss_addrs a = {};
 	__u64 id = 0;
 
@@ -247,6 +279,7 @@ static __always_inline int on_reset(struct sock *sk, const struct sk_buff *skb, 
 		if (sent)
 			swap_ends(&a);
 	}
+	bump(owner_of(i), SS_TT_RESET, sent ? 0 : 1, 1);
 	if (want_events)
 		emit(sk, id, &a, sent ? SS_CEV_RESET_TX : SS_CEV_RESET_RX, 0, 0, 0, 0);
 	return 0;

@@ -37,9 +37,14 @@ static __always_inline int on_drop(const struct sk_buff *skb, __u32 reason, stru
 
 	if (reason <= SKB_DROP_REASON_NOT_SPECIFIED - 1 || !read_skb_addrs(skb, &a))
 		return 0;
+	__u64 id;
+
 	if (sk && !is_tcp(sk))
 		sk = NULL;
-	emit(sk, sk ? sock_id(sk, false) : 0, &a, SS_CEV_DROP, reason, 0, 0, 0);
+	id = sk ? sock_id(sk, false) : 0;
+	bump(sk ? owner_of(bpf_map_lookup_elem(&infos, &id)) : 0, SS_TT_DROP, reason, 1);
+	if (want_events)
+		emit(sk, id, &a, SS_CEV_DROP, reason, 0, 0, 0);
 	return 0;
 }
 
@@ -97,6 +102,7 @@ static __always_inline int on_accept(long fd)
 
 		claim(i, SS_ROLE_SERVER);
 		i->first_ns = first; /* born at the handshake, not at accept() */
+		bump(i->owner, SS_TT_OPENED, SS_ROLE_SERVER, 1);
 	}
 	return 0;
 }

@@ -64,6 +64,22 @@ int conn_iter(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
+/* A connection's smoothed RTT when it closes, into its owner's histogram. */
+static __always_inline void observe_srtt(__u32 owner, __u32 srtt_us)
+{
+	static const __u32 bounds[SS_SRTT_BUCKETS] = SS_SRTT_BOUNDS_US;
+	__u16 b = SS_SRTT_BUCKETS;
+
+	for (int k = 0; k < SS_SRTT_BUCKETS; k++) {
+		if (srtt_us <= bounds[k]) {
+			b = k;
+			break;
+		}
+	}
+	bump(owner, SS_TT_SRTT, b, 1);
+	bump(owner, SS_TT_SRTT_SUM, 0, srtt_us);
+}
+
 /* The socket's last moment: its final numbers, then its info is forgotten. */
 static __always_inline int on_destroy(struct sock *sk, bool typed)
 {
@@ -81,6 +97,10 @@ static __always_inline int on_destroy(struct sock *sk, bool typed)
 	__builtin_memcpy(r.comm, i->comm, sizeof(r.comm));
 	fill_row(sk, r.sock_id, &r);
 	r.closed = 1;
+	if (i->role == SS_ROLE_CLIENT || i->role == SS_ROLE_SERVER) {
+		bump(i->owner, SS_TT_CLOSED, 0, 1);
+		observe_srtt(i->owner, r.srtt_us);
+	}
 	if (row_selected(&r) && bpf_ringbuf_output(&finals, &r, sizeof(r), 0) && (st = stats()))
 		__sync_fetch_and_add(&st->final_drops, 1);
 out:

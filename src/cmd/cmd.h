@@ -14,6 +14,7 @@ struct ss_io;
 int cmd_top(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_conns(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 
 /* "sockscope CMD: MSG" on stderr; returns 2 (bad input) or 1 (runtime failure). */

@@ -221,7 +221,7 @@ static int start(struct conns *c, char *err, size_t len)
 	c->io = ss_io_open(&c->o, err, len);
 	if (!c->io)
 		return -1;
-	c->tcp = ss_tcp_open(&c->o, c->events, &h, err, len);
+	c->tcp = ss_tcp_open(&c->o, c->events ? SS_TCP_EVENTS : 0, &h, err, len);
 	if (!c->tcp)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &mono);

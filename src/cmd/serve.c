@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `sockscope serve`: the counters of `top` and the TCP counters of `conns` as Prometheus
+ * metrics, over HTTP (libmicrohttpd) and, with --textfile, in a file for node_exporter.
+ *
+ * The exposition is rendered once per interval by the main thread and swapped in under a
+ * lock; a scrape copies the latest text and never touches the kernel, so its cost does not
+ * grow with the number of sockets and concurrent scrapes cannot slow each other down. After
+ * loading and attaching, serve drops root for an unprivileged user: the BPF maps stay
+ * reachable through the file descriptors and mappings it already holds.
+ */
+#include "cmd.h"
+#include "serve.h"
+#include "../io.h"
+#include "../run.h"
+#include "../sys.h"
+#include "../tcpconn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SERVE_GROUPS (OPTS_FILTER | OPTS_TIMING)
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+enum { OPT_LISTEN = 4000, OPT_TEXTFILE, OPT_USER, OPT_FORGET, OPT_MAX_SERIES };
+
+static const char index_html[] =
+	"<!DOCTYPE html><html><head><title>sockscope</title></head><body>"
+	"<h1>sockscope</h1><p>Per-process network I/O and TCP metrics.</p>"
+	"<ul><li><a href=\"metrics\">metrics</a></li><li><a href=\"healthz\">healthz</a></li>"
+	"</ul></body></html>\n";
+
+static int serve_option(int opt, const char *arg, void *ctx, char *err, size_t len)
+{
+	struct serve *s = ctx;
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_LISTEN:
+		return serve_parse_listen(arg, &s->listen, err, len);
+	case OPT_TEXTFILE:
+		s->textfile = arg;
+		return 0;
+	case OPT_USER:
+		s->user = arg;
+		return 0;
+	case OPT_FORGET:
+		return opts_parse_seconds(arg, "forget-after", &s->forget_after, err, len);
+	case OPT_MAX_SERIES:
+		if (opts_parse_uint(arg, "series limit", 1, 1000000, &v, err, len))
+			return -1;
+		s->max_series = (uint32_t)v;
+		return 0;
+	}
+	return 1;
+}
+
+static const struct option serve_longopts[] = {
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "textfile", required_argument, NULL, OPT_TEXTFILE },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "forget-after", required_argument, NULL, OPT_FORGET },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ 0 },
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: sockscope serve [OPTIONS]\n"
+	      "Serves per-process byte and call counters and TCP counters (connections opened\n"
+	      "and closed, retransmits, resets, drops by reason, RTT at close) as Prometheus\n"
+	      "metrics on /metrics, and optionally writes them to a file for node_exporter.\n\n"
+	      "      --listen ADDR:PORT  where to listen (default 127.0.0.1:9577; [::]:PORT or\n"
+	      "                          0.0.0.0:PORT to expose it)\n"
+	      "      --textfile PATH     also write the metrics to PATH every interval, atomically\n"
+	      "      --user NAME         user to switch to after attaching (default nobody)\n"
+	      "      --forget-after SECS drop the series of exited processes after SECS (300)\n"
+	      "      --max-series N      export at most N processes; the rest are counted as\n"
+	      "                          refused (default 10000)\n",
+	      f);
+	opts_usage(f, SERVE_GROUPS);
+	fputs("\nExamples:\n"
+	      "  sockscope serve                             metrics on 127.0.0.1:9577\n"
+	      "  sockscope serve --listen [::]:9577 -c nginx\n"
+	      "  sockscope serve --textfile /var/lib/node_exporter/sockscope.prom\n",
+	      f);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
+			     const void *body, size_t len)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_metrics(struct serve *s, struct MHD_Connection *conn)
+{
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&s->lock);
+	ret = reply(conn, MHD_HTTP_OK, CONTENT_TYPE, s->text ? s->text : "", s->text_len);
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* Only GET and HEAD of three paths; request bodies are never read. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_len, void **state)
+{
+	struct serve *s = cls;
+	static const char not_found[] = "not found\n", bad_method[] = "only GET and HEAD\n";
+
+	(void)version, (void)upload;
+	if (!*state) { /* the first call only announces the request */
+		*state = s;
+		return MHD_YES;
+	}
+	*upload_len = 0;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method,
+			     sizeof(bad_method) - 1);
+	if (!strcmp(url, "/metrics"))
+		return reply_metrics(s, conn);
+	if (!strcmp(url, "/healthz"))
+		return reply(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3);
+	if (!strcmp(url, "/"))
+		return reply(conn, MHD_HTTP_OK, "text/html", index_html, sizeof(index_html) - 1);
+	return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof(not_found) - 1);
+}
+
+static int start_http(struct serve *s, char *err, size_t len)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+
+	if (s->listen.addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->httpd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+				    (struct sockaddr *)&s->listen.addr,
+				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
+				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+				    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+	if (!s->httpd) {
+		snprintf(err, len, "cannot listen on %s: %s", s->listen.text, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Switches to the unprivileged user for good, as tcpdump -Z does. */
+static int drop_root(struct serve *s, char *err, size_t len)
+{
+	if (getuid() == s->uid && geteuid() == s->uid)
+		return 0;
+	if (setgroups(0, NULL) || setgid(s->gid) || setuid(s->uid) || !setuid(0)) {
+		snprintf(err, len, "cannot switch to user %s: %s", s->user, strerror(errno));
+		return -1;
+	}
+	if (s->o.verbose)
+		fprintf(stderr, "sockscope serve: now running as %s (uid %u), holding only the BPF "
+				"objects already open\n", s->user, s->uid);
+	return 0;
+}
+
+static int start(struct serve *s, char *err, size_t len)
+{
+	struct ss_tcp_handlers none = { 0 };
+
+	s->io = ss_io_open(&s->o, err, len);
+	if (!s->io)
+		return -1;
+	ss_io_keep_closed(s->io, 1024);
+	s->tcp = ss_tcp_open(&s->o, SS_TCP_TOTALS, &none, err, len);
+	if (!s->tcp || start_http(s, err, len))
+		return -1;
+	/* owners of sockets older than us, while we may still read every process's files */
+	serve_refresh(s);
+	if (s->o.verbose) {
+		ss_io_describe(s->io, stderr);
+		ss_tcp_describe(s->tcp, stderr);
+		fprintf(stderr, "sockscope serve: listening on http://%s/metrics\n", s->listen.text);
+	}
+	return drop_root(s, err, len);
+}
+
+static void run(struct serve *s)
+{
+	struct run_clock clock;
+
+	run_clock_start(&clock, s->o.interval, s->o.duration);
+	while (!ss_stop && !run_clock_over(&clock)) {
+		ss_io_wait(s->io, run_clock_wait_ms(&clock));
+		if (run_clock_due(&clock))
+			serve_refresh(s);
+		if (s->o.count && clock.ticks >= s->o.count)
+			break;
+	}
+}
+
+static void stop(struct serve *s)
+{
+	if (s->httpd)
+		MHD_stop_daemon(s->httpd);
+	ss_tcp_close(s->tcp);
+	ss_io_close(s->io);
+	serve_metrics_free(s);
+	pthread_mutex_destroy(&s->lock);
+	opts_free(&s->o);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve s = { .user = "nobody", .forget_after = 300, .max_series = 10000 };
+	struct ss_cmd_opts cmd = { "", serve_longopts, serve_option, &s };
+	char err[4096];
+	int ret = 0;
+
+	opts_init(&s.o);
+	serve_parse_listen("127.0.0.1:9577", &s.listen, err, sizeof(err));
+	pthread_mutex_init(&s.lock, NULL);
+	switch (opts_parse(&s.o, SERVE_GROUPS, &cmd, argc, argv, err, sizeof(err))) {
+	case 1:
+		usage(stdout);
+		stop(&s);
+		return 0;
+	case -1:
+		stop(&s);
+		return cmd_usage_error("serve", err);
+	}
+	if (opts_check(&s.o, err, sizeof(err)) || serve_check(&s, err, sizeof(err))) {
+		stop(&s);
+		return cmd_usage_error("serve", err);
+	}
+	run_signals();
+	if (start(&s, err, sizeof(err))) {
+		ret = cmd_fail("serve", err);
+	} else {
+		cmd_ready("serve", s.o.verbose);
+		run(&s);
+	}
+	stop(&s);
+	return ret;
+}

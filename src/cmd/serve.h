@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* `serve`'s state, shared by the HTTP side (serve.c) and the metrics side (serve_metrics.c). */
+#ifndef SS_SERVE_H
+#define SS_SERVE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "../lib/htab.h"
+#include "../opts.h"
+
+struct ss_io;
+struct ss_tcp;
+struct MHD_Daemon;
+
+struct serve_listen {
+	struct sockaddr_storage addr;
+	char text[80]; /* as given, for messages */
+};
+
+struct serve {
+	struct ss_opts o;
+	struct serve_listen listen;
+	const char *textfile;
+	const char *user;
+	uid_t uid;
+	gid_t gid;
+	double forget_after;
+	uint32_t max_series;
+	struct ss_io *io;
+	struct ss_tcp *tcp;
+	struct MHD_Daemon *httpd;
+	pthread_mutex_t lock; /* guards text */
+	char *text;	      /* the latest exposition */
+	size_t text_len;
+	struct htab admitted; /* processes whose series are exported */
+	struct htab refused;  /* processes turned away by --max-series */
+	uint64_t refused_total;
+	double render_seconds;
+};
+
+struct prom;
+
+struct serve_admitted {
+	uint32_t tgid; /* key */
+	char comm[SS_COMM_LEN];
+	uint64_t alive_ns; /* CLOCK_MONOTONIC of the last time it was seen running */
+};
+
+/* A process gets series if there is room; else it is counted as refused, once. comm may be
+ * NULL (then read from /proc). Returns NULL when refused. */
+struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *comm);
+/* The whole exposition into p. */
+void serve_render(struct serve *s, struct prom *p);
+
+/* "ADDR:PORT" or "[ADDR]:PORT" into a socket address; -1 with a message on bad input. */
+int serve_parse_listen(const char *arg, struct serve_listen *l, char *err, size_t len);
+/* Checks against the system: the user exists, the textfile can be written as that user. */
+int serve_check(struct serve *s, char *err, size_t len);
+/* Samples the counters, renders the exposition, publishes it and writes the textfile. */
+void serve_refresh(struct serve *s);
+void serve_metrics_free(struct serve *s);
+
+int cmd_serve(int argc, char **argv);
+
+#endif

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What `serve` exports: the exposition rendered from the byte counters (io) and the TCP
+ * counters (conns.bpf.c), which processes get series (--max-series) and when the series of
+ * exited processes go (--forget-after), and the atomic --textfile.
+ */
+#include "serve.h"
+#include "../io.h"
+#include "../tcpconn.h"
+#include "../out/prom.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SOCKSCOPE_VERSION
+#define SOCKSCOPE_VERSION "0.0.0"
+#endif
+
+int serve_parse_listen(const char *arg, struct serve_listen *l, char *err, size_t len)
+{
+	const char *colon = strrchr(arg, ':');
+	char host[64];
+	uint16_t port;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
+	size_t hl = colon ? (size_t)(colon - arg) : 0;
+
+	if (!colon || hl >= sizeof(host) || opts_parse_port(colon + 1, "listen port", &port, err,
+							    len)) {
+		if (!colon)
+			snprintf(err, len, "invalid listen address '%s': expected ADDR:PORT", arg);
+		return -1;
+	}
+	memcpy(host, arg, hl);
+	host[hl] = '\0';
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	memset(&l->addr, 0, sizeof(l->addr));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+	} else {
+		snprintf(err, len, "invalid listen address '%s': not an IPv4 or IPv6 address", arg);
+		return -1;
+	}
+	snprintf(l->text, sizeof(l->text), "%s", arg);
+	return 0;
+}
+
+/* Tries to create the textfile's temporary as the user serve will run as. */
+static int check_textfile(struct serve *s, char *err, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, e;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", s->textfile, (int)getpid());
+	if (setegid(s->gid) || seteuid(s->uid)) {
+		snprintf(err, len, "cannot act as user %s: %s", s->user, strerror(errno));
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	e = errno;
+	if (seteuid(getuid()) || setegid(getgid()))
+		return -1;
+	if (fd < 0) {
+		snprintf(err, len, "invalid textfile '%s': %s cannot write there: %s", s->textfile,
+			 s->user, strerror(e));
+		return -1;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
+int serve_check(struct serve *s, char *err, size_t len)
+{
+	struct passwd *pw = getpwnam(s->user);
+
+	if (!pw) {
+		snprintf(err, len, "unknown user '%s'", s->user);
+		return -1;
+	}
+	s->uid = pw->pw_uid;
+	s->gid = pw->pw_gid;
+	if (htab_init(&s->admitted, sizeof(uint32_t), sizeof(struct serve_admitted)) ||
+	    htab_init(&s->refused, sizeof(uint32_t), sizeof(uint32_t))) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	return s->textfile ? check_textfile(s, err, len) : 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Running, and not a zombie. */
+static bool alive(uint32_t pid)
+{
+	char path[64], buf[512], *paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+static void proc_comm(uint32_t pid, char comm[SS_COMM_LEN])
+{
+	char path[64];
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	memset(comm, 0, SS_COMM_LEN);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(comm, 1, SS_COMM_LEN - 1, f);
+		fclose(f);
+	}
+	if (n && comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	if (!comm[0])
+		comm[0] = '-';
+}
+
+struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *comm)
+{
+	struct serve_admitted *a = htab_find(&s->admitted, &tgid);
+	bool created;
+
+	if (a)
+		return a;
+	if (s->admitted.len >= s->max_series) {
+		if (htab_get(&s->refused, &tgid, &created) && created)
+			s->refused_total++;
+		return NULL;
+	}
+	a = htab_get(&s->admitted, &tgid, NULL);
+	if (!a)
+		return NULL;
+	if (comm)
+		memcpy(a->comm, comm, SS_COMM_LEN);
+	else
+		proc_comm(tgid, a->comm);
+	a->alive_ns = now_ns();
+	return a;
+}
+
+/* Series of processes gone for longer than --forget-after leave, with their counters. */
+static void forget_gone(struct serve *s)
+{
+	uint64_t now = now_ns(), grace = (uint64_t)(s->forget_after * 1e9);
+	uint32_t *gone = calloc(s->admitted.len + s->refused.len + 1, sizeof(*gone));
+	struct serve_admitted *a;
+	uint32_t *r;
+	size_t n = 0;
+
+	if (!gone)
+		return;
+	for (size_t i = 0; (a = htab_next(&s->admitted, &i));) {
+		if (a->tgid && alive(a->tgid))
+			a->alive_ns = now;
+		else if (a->tgid && now - a->alive_ns >= grace)
+			gone[n++] = a->tgid;
+	}
+	for (size_t i = 0; i < n; i++) {
+		htab_del(&s->admitted, &gone[i]);
+		ss_io_forget(s->io, gone[i]);
+		ss_tcp_forget(s->tcp, gone[i]);
+	}
+	n = 0;
+	for (size_t i = 0; (r = htab_next(&s->refused, &i));)
+		if (!alive(*r))
+			gone[n++] = *r;
+	for (size_t i = 0; i < n; i++)
+		htab_del(&s->refused, &gone[i]);
+	free(gone);
+}
+
+static void write_textfile(struct serve *s, const char *text, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd;
+	static bool warned;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", s->textfile, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* write and rename: a reader sees the old file or the new one, never half of one */
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) || rename(tmp, s->textfile)) {
+		if (!warned)
+			fprintf(stderr, "sockscope serve: cannot write %s: %s\n", s->textfile,
+				strerror(errno));
+		warned = true;
+		if (fd >= 0)
+			unlink(tmp);
+	}
+}
+
+void serve_refresh(struct serve *s)
+{
+	struct prom p;
+	uint64_t t0 = now_ns();
+	struct ss_conn_row *rows = NULL;
+	size_t nrows;
+
+	/* the iterator learns owners of sockets that appeared without a hook seeing them */
+	if (!ss_tcp_rows(s->tcp, &rows, &nrows))
+		free(rows);
+	if (ss_io_sample(s->io))
+		return;
+	forget_gone(s);
+	prom_init(&p);
+	serve_render(s, &p);
+	s->render_seconds = (double)(now_ns() - t0) / 1e9;
+	if (p.oom) {
+		prom_free(&p);
+		return;
+	}
+	if (s->textfile)
+		write_textfile(s, p.buf, p.len);
+	pthread_mutex_lock(&s->lock);
+	free(s->text);
+	s->text = p.buf;
+	s->text_len = p.len;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void serve_metrics_free(struct serve *s)
+{
+	free(s->text);
+	s->text = NULL;
+	htab_free(&s->admitted);
+	htab_free(&s->refused);
+}

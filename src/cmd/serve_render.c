@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `serve`'s exposition: each metric family with its HELP and TYPE, then its samples, one
+ * per admitted process (and label value). Metric names are part of the interface (DESIGN.md,
+ * docs/metrics.md); values are the kernel's counters, monotonic for a live series.
+ */
+#include "serve.h"
+#include "../io.h"
+#include "../tcpconn.h"
+#include "../out/escape.h"
+#include "../out/prom.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef SOCKSCOPE_VERSION
+#define SOCKSCOPE_VERSION "0.0.0"
+#endif
+
+struct io_family {
+	const char *name, *help;
+	int dir;
+	bool calls;
+};
+
+static const struct io_family io_families[] = {
+	{ "sockscope_sent_bytes_total", "Bytes sent by the process's socket calls.", SS_SEND },
+	{ "sockscope_received_bytes_total", "Bytes received by the process's socket calls.",
+	  SS_RECV },
+	{ "sockscope_send_calls_total", "Socket send calls that moved data.", SS_SEND, true },
+	{ "sockscope_receive_calls_total", "Socket receive calls that moved data.", SS_RECV, true },
+};
+
+static void proc_labels(struct prom_label *l, char pid[16], uint32_t tgid, const char *comm)
+{
+	snprintf(pid, 16, "%u", tgid);
+	l[0] = (struct prom_label){ "pid", pid, SIZE_MAX };
+	l[1] = (struct prom_label){ "comm", comm, name_len(comm, SS_COMM_LEN) };
+}
+
+static void render_io(struct serve *s, struct prom *p)
+{
+	static const char *const protos[SS_NPROTO] = { "tcp", "udp" };
+	const struct htab *procs = ss_io_procs(s->io);
+	const struct ss_proc *pr;
+
+	for (size_t f = 0; f < sizeof(io_families) / sizeof(io_families[0]); f++) {
+		const struct io_family *fam = &io_families[f];
+
+		prom_family(p, fam->name, "counter", fam->help);
+		for (size_t i = 0; (pr = htab_next(procs, &i));) {
+			struct serve_admitted *a = serve_admit(s, pr->tgid, pr->comm);
+			struct prom_label l[3];
+			char pid[16];
+
+			if (!a)
+				continue;
+			proc_labels(l, pid, pr->tgid, a->comm);
+			for (int k = 0; k < SS_NPROTO; k++) {
+				const struct ss_counts *c = &pr->by_proto[k];
+
+				if (!c->calls[SS_SEND] && !c->calls[SS_RECV])
+					continue; /* a protocol the process never used */
+				l[2] = (struct prom_label){ "proto", protos[k], SIZE_MAX };
+				prom_u64(p, fam->name, l, 3,
+					 fam->calls ? c->calls[fam->dir] : c->bytes[fam->dir]);
+			}
+		}
+	}
+}
+
+struct tcp_family {
+	const char *name, *help, *label;
+	int kind;
+	const char *(*value)(unsigned sub);
+};
+
+static const char *role_value(unsigned sub)
+{
+	return sub == SS_ROLE_CLIENT ? "active" : "passive";
+}
+
+static const char *retrans_value(unsigned sub)
+{
+	return sub == SS_RETRANS_FAST ? "fast" : sub == SS_RETRANS_TIMEOUT ? "timeout" : "other";
+}
+
+static const char *reset_value(unsigned sub)
+{
+	return sub ? "received" : "sent";
+}
+
+static const struct tcp_family tcp_families[] = {
+	{ "sockscope_tcp_connections_opened_total", "TCP connections established, by role.",
+	  "role", SS_TT_OPENED, role_value },
+	{ "sockscope_tcp_connections_closed_total", "Established TCP connections destroyed.", NULL,
+	  SS_TT_CLOSED, NULL },
+	{ "sockscope_tcp_retransmits_total",
+	  "TCP segments retransmitted: fast (in recovery), timeout (after an RTO), other.", "kind",
+	  SS_TT_RETRANS, retrans_value },
+	{ "sockscope_tcp_resets_total", "TCP resets, by direction.", "dir", SS_TT_RESET,
+	  reset_value },
+	{ "sockscope_tcp_drops_total", "TCP packets dropped by the kernel, by its reason.", "reason",
+	  SS_TT_DROP, drop_reason_name },
+};
+
+/* pid 0 carries what could not be attributed to a process. */
+static struct serve_admitted *owner(struct serve *s, uint32_t tgid)
+{
+	static struct serve_admitted nobody = { .comm = "-" };
+
+	return tgid ? serve_admit(s, tgid, NULL) : &nobody;
+}
+
+static void render_tcp_family(struct serve *s, struct prom *p, const struct tcp_family *fam,
+			      const struct ss_tcp_total_key *keys, const uint64_t *vals, size_t n)
+{
+	prom_family(p, fam->name, "counter", fam->help);
+	for (size_t i = 0; i < n; i++) {
+		struct serve_admitted *a;
+		struct prom_label l[3];
+		char pid[16];
+
+		if (keys[i].kind != fam->kind || !(a = owner(s, keys[i].tgid)))
+			continue;
+		proc_labels(l, pid, keys[i].tgid, a->comm);
+		if (fam->label)
+			l[2] = (struct prom_label){ fam->label, fam->value(keys[i].sub), SIZE_MAX };
+		prom_u64(p, fam->name, l, fam->label ? 3 : 2, vals[i]);
+	}
+}
+
+/* One process's RTT-at-close histogram: cumulative buckets, sum and count. */
+static void render_srtt_one(struct prom *p, struct prom_label *l, const uint64_t *bucket,
+			    uint64_t sum_us)
+{
+	static const unsigned bounds[SS_SRTT_BUCKETS] = SS_SRTT_BOUNDS_US;
+	uint64_t cum = 0;
+	char le[32];
+
+	for (int b = 0; b <= SS_SRTT_BUCKETS; b++) {
+		cum += bucket[b];
+		if (b < SS_SRTT_BUCKETS)
+			snprintf(le, sizeof(le), "%g", bounds[b] / 1e6);
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		l[2] = (struct prom_label){ "le", le, SIZE_MAX };
+		prom_u64(p, "sockscope_tcp_srtt_seconds_bucket", l, 3, cum);
+	}
+	prom_double(p, "sockscope_tcp_srtt_seconds_sum", l, 2, sum_us / 1e6);
+	prom_u64(p, "sockscope_tcp_srtt_seconds_count", l, 2, cum);
+}
+
+static void render_srtt(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
+			const uint64_t *vals, size_t n)
+{
+	prom_family(p, "sockscope_tcp_srtt_seconds", "histogram",
+		    "Smoothed RTT of TCP connections, observed when each closes.");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t bucket[SS_SRTT_BUCKETS + 1] = { 0 }, sum = 0;
+		struct serve_admitted *a;
+		struct prom_label l[3];
+		char pid[16];
+		bool first = true;
+
+		if (keys[i].kind != SS_TT_SRTT_SUM || !(a = owner(s, keys[i].tgid)))
+			continue;
+		sum = vals[i];
+		for (size_t j = 0; j < n; j++) /* the sum leads: gather its process's buckets */
+			if (keys[j].tgid == keys[i].tgid && keys[j].kind == SS_TT_SRTT &&
+			    keys[j].sub <= SS_SRTT_BUCKETS && (first = false, true))
+				bucket[keys[j].sub] += vals[j];
+		if (first)
+			continue;
+		proc_labels(l, pid, keys[i].tgid, a->comm);
+		render_srtt_one(p, l, bucket, sum);
+	}
+}
+
+static void render_tcp(struct serve *s, struct prom *p)
+{
+	struct ss_tcp_total_key *keys;
+	uint64_t *vals;
+	size_t n;
+
+	if (ss_tcp_totals(s->tcp, &keys, &vals, &n))
+		return;
+	for (size_t f = 0; f < sizeof(tcp_families) / sizeof(tcp_families[0]); f++)
+		render_tcp_family(s, p, &tcp_families[f], keys, vals, n);
+	render_srtt(s, p, keys, vals, n);
+}
+
+static void render_attach(struct prom *p, const struct ss_choice *ch, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct prom_label l[2];
+
+		if (ch[i].way < 0)
+			continue;
+		l[0] = (struct prom_label){ "hook", ch[i].hook->name, SIZE_MAX };
+		l[1] = (struct prom_label){ "mode", ss_mode_name(ch[i].hook->ways[ch[i].way].mode),
+					    SIZE_MAX };
+		prom_u64(p, "sockscope_attach_info", l, 2, 1);
+	}
+}
+
+static void render_self(struct serve *s, struct prom *p)
+{
+	struct prom_label version = { "version", SOCKSCOPE_VERSION, SIZE_MAX };
+	const struct ss_choice *ch;
+	size_t n;
+
+	prom_family(p, "sockscope_lost_events_total", "counter",
+		    "Calls, notices and events that could not be accounted.");
+	prom_u64(p, "sockscope_lost_events_total", NULL, 0,
+		 ss_io_lost(s->io) + ss_tcp_lost(s->tcp));
+	prom_family(p, "sockscope_attach_info", "gauge", "How each kernel hook is attached.");
+	ch = ss_io_choices(s->io, &n);
+	render_attach(p, ch, n);
+	ch = ss_tcp_choices(s->tcp, &n);
+	render_attach(p, ch, n);
+	prom_family(p, "sockscope_scrape_duration_seconds", "gauge",
+		    "Time the last reading and rendering of the counters took.");
+	prom_double(p, "sockscope_scrape_duration_seconds", NULL, 0, s->render_seconds);
+	prom_family(p, "sockscope_series", "gauge", "Processes whose series are exported.");
+	prom_u64(p, "sockscope_series", NULL, 0, s->admitted.len);
+	prom_family(p, "sockscope_series_refused_total", "counter",
+		    "Processes not exported because of --max-series.");
+	prom_u64(p, "sockscope_series_refused_total", NULL, 0, s->refused_total);
+	/* last, so that a reader can tell a complete exposition */
+	prom_family(p, "sockscope_build_info", "gauge", "sockscope's version.");
+	prom_u64(p, "sockscope_build_info", &version, 1, 1);
+}
+
+void serve_render(struct serve *s, struct prom *p)
+{
+	render_io(s, p);
+	render_tcp(s, p);
+	render_self(s, p);
+}

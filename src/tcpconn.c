@@ -25,6 +25,7 @@ struct ss_tcp {
 	struct ring_buffer *rb;
 	struct ss_tcp_handlers h;
 	struct htab seen; /* sock_ids listed in this pass */
+	struct ss_conn_row *rows;
 	size_t cap;
 	struct ss_tcp_total_key *tkeys;
 	uint64_t *tvals;
@@ -193,8 +194,7 @@ void ss_tcp_describe(const struct ss_tcp *t, FILE *f)
 }
 
 /* Appends one iterator record; a socket open in several processes is listed once. */
-static int add_row(struct ss_tcp *t, const struct ss_conn_row *r, struct ss_conn_row **rows,
-		   size_t *n)
+static int add_row(struct ss_tcp *t, const struct ss_conn_row *r, size_t *n)
 {
 	bool created;
 
@@ -204,18 +204,18 @@ static int add_row(struct ss_tcp *t, const struct ss_conn_row *r, struct ss_conn
 		return 0;
 	if (*n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 256;
-		struct ss_conn_row *grown = realloc(*rows, cap * sizeof(*grown));
+		struct ss_conn_row *grown = realloc(t->rows, cap * sizeof(*grown));
 
 		if (!grown)
 			return -1;
-		*rows = grown;
+		t->rows = grown;
 		t->cap = cap;
 	}
-	(*rows)[(*n)++] = *r;
+	t->rows[(*n)++] = *r;
 	return 0;
 }
 
-int ss_tcp_rows(struct ss_tcp *t, struct ss_conn_row **rows, size_t *n)
+int ss_tcp_rows(struct ss_tcp *t, const struct ss_conn_row **rows, size_t *n)
 {
 	struct bpf_link *link = ss_links_find(&t->links, t->skel->progs.conn_iter);
 	struct ss_conn_row r;
@@ -228,11 +228,12 @@ int ss_tcp_rows(struct ss_tcp *t, struct ss_conn_row **rows, size_t *n)
 	if (fd < 0)
 		return -1;
 	while ((got = read(fd, &r, sizeof(r))) == (ssize_t)sizeof(r))
-		if (add_row(t, &r, rows, n))
+		if (add_row(t, &r, n))
 			ret = -1;
 	if (got < 0)
 		ret = -1;
 	close(fd);
+	*rows = t->rows;
 	return ret;
 }
 
@@ -308,6 +309,7 @@ void ss_tcp_close(struct ss_tcp *t)
 	ring_buffer__free(t->rb);
 	conns_bpf__destroy(t->skel);
 	htab_free(&t->seen);
+	free(t->rows);
 	free(t->tkeys);
 	free(t->tvals);
 	free(t);

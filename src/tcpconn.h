@@ -30,8 +30,9 @@ struct ss_tcp *ss_tcp_open(const struct ss_opts *o, unsigned flags,
 			   const struct ss_tcp_handlers *h, char *err, size_t len);
 void ss_tcp_describe(const struct ss_tcp *t, FILE *f);
 const struct ss_choice *ss_tcp_choices(const struct ss_tcp *t, size_t *n);
-/* Every selected live socket held by a process, once each; *rows is reused between calls. */
-int ss_tcp_rows(struct ss_tcp *t, struct ss_conn_row **rows, size_t *n);
+/* Every selected live socket held by a process, once each; *rows stays valid until the
+ * next call. */
+int ss_tcp_rows(struct ss_tcp *t, const struct ss_conn_row **rows, size_t *n);
 /* Waits up to timeout_ms for final records and events and hands them to the handlers. */
 void ss_tcp_poll(struct ss_tcp *t, int timeout_ms);
 /* Every per-process counter (SS_TCP_TOTALS); the arrays are reused between calls. */

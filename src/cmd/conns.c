@@ -35,7 +35,8 @@ struct conns {
 	struct ss_io *io;
 	struct conn_view *views; /* live rows of the last refresh, then closed ones */
 	size_t nviews, capviews;
-	struct ss_conn_row *rows, *closed;
+	const struct ss_conn_row *rows;
+	struct ss_conn_row *closed;
 	size_t nrows, nclosed, capclosed;
 	struct timespec mono_now;
 	int64_t mono_to_real;
@@ -265,7 +266,6 @@ int cmd_conns(int argc, char **argv)
 	ss_tcp_close(c.tcp);
 	ss_io_close(c.io);
 	free(c.views);
-	free(c.rows);
 	free(c.closed);
 	opts_free(&c.o);
 	return ret;

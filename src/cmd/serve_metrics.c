@@ -225,12 +225,11 @@ void serve_refresh(struct serve *s)
 {
 	struct prom p;
 	uint64_t t0 = now_ns();
-	struct ss_conn_row *rows = NULL;
+	const struct ss_conn_row *rows;
 	size_t nrows;
 
 	/* the iterator learns owners of sockets that appeared without a hook seeing them */
-	if (!ss_tcp_rows(s->tcp, &rows, &nrows))
-		free(rows);
+	ss_tcp_rows(s->tcp, &rows, &nrows);
 	if (ss_io_sample(s->io))
 		return;
 	forget_gone(s);

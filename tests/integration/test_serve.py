@@ -1,0 +1,363 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`sockscope serve` scraped by a real Prometheus (Debian's package) while netio moves known
+bytes: the stored sockscope_sent_bytes_total / received_bytes_total of each PID equal what
+its calls returned. promtool accepts the exposition, hostile process names included; the
+textfile is never seen half-written; the endpoint survives malformed, oversized, slow and
+concurrent requests; the exporter runs as nobody; the Grafana dashboard's queries work."""
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import urllib.request
+
+from tests.integration import harness as h
+from tests.integration.test_top import Exchange
+
+PROMETHEUS = "/usr/bin/prometheus"
+PROMTOOL = "/usr/bin/promtool"
+
+
+def setUpModule():
+    h.lock()
+
+
+def tearDownModule():
+    h.unlock()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path="/metrics", timeout=10):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=timeout) as r:
+        return r.status, r.read().decode("utf-8")
+
+
+def wait_for(fn, timeout=30, what="condition"):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(0.25)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+class Prometheus:
+    """A throwaway Prometheus scraping one target every second."""
+
+    def __init__(self, target_port):
+        self.dir = tempfile.mkdtemp(prefix="ss-prom-")
+        self.port = free_port()
+        cfg = os.path.join(self.dir, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: sockscope\n    static_configs:\n"
+                    "      - targets: ['127.0.0.1:%d']\n" % target_port)
+        self.proc = subprocess.Popen(
+            [PROMETHEUS, "--config.file=" + cfg, "--storage.tsdb.path=" + self.dir + "/data",
+             "--web.listen-address=127.0.0.1:%d" % self.port], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        wait_for(self.ready, what="prometheus to start")
+
+    def ready(self):
+        try:
+            return http_get(self.port, "/-/ready", timeout=2)[0] == 200
+        except OSError:
+            return False
+
+    def query(self, expr):
+        q = urllib.parse.urlencode({"query": expr})
+        status, body = http_get(self.port, "/api/v1/query?" + q)
+        return json.loads(body)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Serve:
+    def __init__(self, *args):
+        self.port = free_port()
+        self.sc = h.Sockscope(["serve", "--listen", "127.0.0.1:%d" % self.port,
+                               "--interval", "0.3"] + list(args))
+
+    def stop(self):
+        status, out, err = self.sc.finish(signal.SIGTERM)
+        return status, err
+
+
+class TestPrometheus(unittest.TestCase):
+    """One scenario, several checks: serve and Prometheus run while traffic flows."""
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0 or not os.access(PROMETHEUS, os.X_OK):
+            raise unittest.SkipTest("needs root and Debian's prometheus")
+        cls.serve = Serve()
+        cls.prom = None
+        try:
+            cls.prom = Prometheus(cls.serve.port)
+            cls.results = cls.traffic()
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.prom:
+            cls.prom.stop()
+        cls.status, cls.stderr = cls.serve.stop()
+
+    @classmethod
+    def traffic(cls):
+        """Known bytes, retransmits and drops (iptables in a namespace pair), a reset."""
+        results = []
+        with h.NetnsPair() as ns:
+            h.run(["ip", "netns", "exec", ns.a, "iptables", "-A", "INPUT", "-p", "tcp", "-m",
+                   "statistic", "--mode", "random", "--probability", "0.02", "-j", "DROP"])
+
+            class T(unittest.TestCase):
+                def runTest(self):
+                    pass
+
+            for proto in ("tcp", "udp"):
+                ex = Exchange(T(), proto, 4, ns, pairs=[("write", "read"), ("send", "recv")],
+                              sizes=lambda i: (2000003 + i, 40009 + i) if proto == "tcp"
+                              else (30011 + i, 5003 + i))
+                for server, client in ex.peers:
+                    server.go()
+                    client.go()
+                results += [p.result() for pair in ex.peers for p in pair]
+        with socket.socket() as s:  # a refused connection: a reset received
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2)
+        except OSError:
+            pass
+        return results
+
+    def value(self, expr):
+        res = self.prom.query(expr)["data"]["result"]
+        return int(float(res[0]["value"][1])) if len(res) == 1 else None
+
+    def test_bytes_equal_ground_truth(self):
+        for r in self.results:
+            for metric, key in (("sockscope_sent_bytes_total", "sent"),
+                                ("sockscope_received_bytes_total", "received")):
+                expr = '%s{pid="%d",proto="%s"}' % (metric, r["pid"], r["proto"])
+                with self.subTest(expr=expr):
+                    got = wait_for(lambda: self.value(expr) == r[key] or self.value(expr),
+                                   what=expr)
+                    self.assertEqual(self.value(expr), r[key], expr)
+
+    def test_tcp_counters(self):
+        clients = [r for r in self.results if r["role"] == "client" and r["proto"] == "tcp"]
+        for r in clients:
+            expr = 'sockscope_tcp_connections_opened_total{pid="%d",role="active"}' % r["pid"]
+            wait_for(lambda: self.value(expr), what=expr)
+            self.assertEqual(self.value(expr), 1)
+        wait_for(lambda: self.value('sum(sockscope_tcp_retransmits_total)'), what="retransmits")
+        wait_for(lambda: self.value('sum(sockscope_tcp_drops_total{reason="NETFILTER_DROP"})'),
+                 what="netfilter drops")
+        wait_for(lambda: self.value('sum(sockscope_tcp_resets_total{dir="received"})'),
+                 what="resets")
+
+    def test_dashboard_queries_return_data(self):
+        with open(os.path.join(h.ROOT, "contrib", "grafana-dashboard.json")) as f:
+            dash = json.load(f)
+        exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+        self.assertGreaterEqual(len(exprs), 8)
+        self.test_tcp_counters()  # all kinds of series exist by now
+        time.sleep(2)
+        for expr in exprs:
+            with self.subTest(expr=expr):
+                res = wait_for(lambda: (lambda r: r if r["data"]["result"] else None)(
+                    self.prom.query(expr)), what=expr)
+                self.assertEqual(res["status"], "success")
+
+    def test_runs_unprivileged(self):
+        with open("/proc/%d/status" % self.serve.sc.proc.pid) as f:
+            uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+        self.assertEqual(set(uids), {"65534"})
+
+    def test_promtool_accepts_exposition(self):
+        status, body = http_get(self.serve.port)
+        self.assertEqual(status, 200)
+        r = subprocess.run([PROMTOOL, "check", "metrics"], input=body, text=True,
+                           capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+class TestHostileNames(unittest.TestCase):
+    def test_escaped_label_values(self):
+        h.require_root(self)
+        code = ("import ctypes, socket, sys\n"
+                "ctypes.CDLL(None).prctl(15, b'a\"b\\\\c\\nd\\xff', 0, 0, 0)\n"
+                "sys.stdin.read(1)\n"
+                "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+                "c = socket.create_connection(s.getsockname()); a, _ = s.accept()\n"
+                "c.sendall(b'x' * 4321); a.recv(10000)\n"
+                "print('done', flush=True); sys.stdin.read(1)\n")
+        p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        serve = Serve("-p", str(p.pid))
+        try:
+            p.stdin.write("g")
+            p.stdin.flush()
+            self.assertEqual(p.stdout.readline().strip(), "done")
+            body = wait_for(lambda: (lambda b: b if 'pid="%d"' % p.pid in b else None)(
+                http_get(serve.port)[1]), what="the process's series")
+        finally:
+            p.kill()
+            p.wait()
+            serve.stop()
+        line = [l for l in body.splitlines() if l.startswith("sockscope_sent_bytes_total")][0]
+        self.assertIn('comm="a\\"b\\\\c\\nd\ufffd"', line)
+        self.assertTrue(line.endswith(" 4321"), line)
+        r = subprocess.run([PROMTOOL, "check", "metrics"], input=body, text=True,
+                           capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+class TestTextfile(unittest.TestCase):
+    def test_never_partial(self):
+        h.require_root(self)
+        d = tempfile.mkdtemp(prefix="ss-text-")
+        os.chmod(d, 0o777)
+        path = os.path.join(d, "sockscope.prom")
+        serve = Serve("--textfile", path, "--interval", "0.05")
+        try:
+            wait_for(lambda: os.path.exists(path), what="the textfile")
+            seen = set()
+            deadline = time.time() + 2
+            while time.time() < deadline:
+                with open(path) as f:
+                    text = f.read()
+                self.assertTrue(text.startswith("# HELP "), text[:80])
+                last = text.rstrip("\n").splitlines()[-1]
+                self.assertTrue(last.startswith("sockscope_build_info{"), last)
+                seen.add(hash(text))
+            r = subprocess.run([PROMTOOL, "check", "metrics"], input=text, text=True,
+                               capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertGreater(len(seen), 1, "the file was rewritten while read")
+        finally:
+            serve.stop()
+            shutil.rmtree(d)
+
+
+class TestEndpoint(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("needs root")
+        cls.serve = Serve()
+        wait_for(lambda: http_get(cls.serve.port)[0] == 200, what="serve")
+
+    @classmethod
+    def tearDownClass(cls):
+        status, err = cls.serve.stop()
+        assert status == 0, err
+
+    def raw(self, data, read=True):
+        with socket.create_connection(("127.0.0.1", self.serve.port), timeout=15) as s:
+            s.sendall(data)
+            return s.recv(4096) if read else b""
+
+    def assert_serving(self):
+        status, body = http_get(self.serve.port)
+        self.assertEqual(status, 200)
+        self.assertIn("sockscope_build_info", body)
+
+    def test_paths_and_methods(self):
+        self.assertEqual(http_get(self.serve.port, "/healthz"), (200, "ok\n"))
+        self.assertIn("metrics", http_get(self.serve.port, "/")[1])
+        for method in (b"POST", b"PUT", b"DELETE"):
+            self.assertIn(b" 405 ", self.raw(method + b" /metrics HTTP/1.1\r\nHost: x\r\n"
+                                                      b"Content-Length: 0\r\n\r\n"))
+        self.assertIn(b" 404 ", self.raw(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"))
+        head = self.raw(b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertIn(b" 200 ", head)
+
+    def test_malformed_and_oversized(self):
+        self.raw(b"\x00\xff garbage \r\n\r\n")
+        self.assert_serving()
+        big = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200000 + b"\r\n\r\n"
+        try:
+            reply = self.raw(big)
+            self.assertNotIn(b" 200 ", reply[:20])
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # refused mid-request: as good
+        self.assert_serving()
+
+    def test_slow_client_does_not_block_others(self):
+        slow = socket.create_connection(("127.0.0.1", self.serve.port))
+        try:
+            slow.sendall(b"GET /metrics HTTP/1.1\r\nHo")
+            t0 = time.time()
+            self.assert_serving()
+            self.assertLess(time.time() - t0, 2)
+        finally:
+            slow.close()
+
+    def test_concurrent_scrapes(self):
+        results = []
+
+        def scrape():
+            try:
+                status, body = http_get(self.serve.port, timeout=20)
+                results.append(status == 200 and body.rstrip().splitlines()[-1]
+                               .startswith("sockscope_build_info"))
+            except OSError as e:
+                results.append(e)
+
+        threads = [threading.Thread(target=scrape) for _ in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(results, [True] * 50)
+        self.assert_serving()
+
+
+class TestServeCli(unittest.TestCase):
+    def test_bad_input_exits_2(self):
+        cases = [(["--listen", "127.0.0.1"], "invalid listen address"),
+                 (["--listen", "127.0.0.1:0"], "invalid listen port"),
+                 (["--listen", "127.0.0.1:70000"], "invalid listen port"),
+                 (["--listen", "nohost:80"], "invalid listen address"),
+                 (["--user", "no-such-user-here"], "unknown user"),
+                 (["--textfile", "/proc/sockscope.prom"], "invalid textfile"),
+                 (["--textfile", "/nonexistent/dir/x.prom"], "invalid textfile"),
+                 (["--max-series", "0"], "invalid series limit"),
+                 (["--forget-after", "x"], "invalid forget-after")]
+        for args, message in cases:
+            with self.subTest(args=args):
+                r = h.run([h.SOCKSCOPE, "serve"] + args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+                self.assertIn(message, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -331,7 +331,7 @@ void opts_usage(FILE *f, unsigned groups)
 	if (groups & OPTS_TIMING)
 		fputs("Timing:\n"
 		      "  -i, --interval SECS     refresh interval (default 1)\n"
-		      "      --count N           stop after N intervals\n"
+		      "      --count N           stop after N intervals (trace: N events)\n"
 		      "      --duration SECS     stop after SECS seconds\n",
 		      f);
 	if (groups & OPTS_OUTPUT)

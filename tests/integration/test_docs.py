@@ -7,7 +7,7 @@ import unittest
 
 from tests.integration import harness as h
 
-COMMANDS = ["top", "doctor"]
+COMMANDS = ["top", "trace", "conns", "serve", "doctor"]
 
 
 def read(path):

@@ -11,8 +11,9 @@
  * calls, and a tracepoint on their entry resets the datagram index.
  *
  * Filters run before any ring buffer space is taken; a full buffer is counted, never silent.
- * Wakeups are batched: user space polls on a short timer and is woken early only when the
- * buffer is a quarter full.
+ * Events never wake user space: a wakeup costs microseconds, and when the reader falls behind
+ * a fill-level rule would wake it on every event just when it is busiest. User space polls
+ * on a short timer instead (see POLL_MS in cmd/trace.c).
  */
 #include "common.bpf.h"
 
@@ -87,13 +88,6 @@ static __always_inline void count_drop(void)
 
 	if (st)
 		st->drops++;
-}
-
-static __always_inline __u64 wake_flag(void)
-{
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > (16 << 20) / 4 ?
-		       BPF_RB_FORCE_WAKEUP :
-		       BPF_RB_NO_WAKEUP;
 }
 
 /* Copies up to want bytes from user iovecs; returns how many were copied. */
@@ -220,7 +214,7 @@ static __always_inline int emit_with_payload(struct ss_event *hdr, struct pt_reg
 	if (len > SS_PAYLOAD_MAX)
 		len = SS_PAYLOAD_MAX;
 	b->e.payload_len = len;
-	if (bpf_ringbuf_output(&events, b, sizeof(b->e) + len, wake_flag()))
+	if (bpf_ringbuf_output(&events, b, sizeof(b->e) + len, BPF_RB_NO_WAKEUP))
 		count_drop();
 	return 0;
 }
@@ -240,7 +234,7 @@ static __always_inline int trace_call(struct sock *sk, long ret, int dir, int fl
 		return 0;
 	}
 	*e = hdr;
-	bpf_ringbuf_submit(e, wake_flag());
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -78,28 +78,41 @@ char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool ut
 	return dst;
 }
 
-void esc_json(FILE *f, const void *src, size_t srclen)
+static bool json_plain(uint8_t c)
 {
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+size_t esc_json(char *dst, const void *src, size_t srclen)
+{
+	static const char hex[] = "0123456789abcdef";
 	const uint8_t *s = src;
+	size_t o = 0, n;
 	uint32_t cp;
 
 	for (size_t i = 0; i < srclen;) {
-		size_t n;
-
-		if (s[i] == '"' || s[i] == '\\') {
-			fputc('\\', f), fputc(s[i++], f);
-		} else if (s[i] < 0x20 || s[i] == 0x7f) {
-			fprintf(f, "\\u%04x", s[i++]);
+		if (json_plain(s[i])) {
+			dst[o++] = (char)s[i++];
+		} else if (s[i] == '"' || s[i] == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)s[i++];
 		} else if (s[i] < 0x80) {
-			fputc(s[i++], f);
+			memcpy(dst + o, "\\u00", 4);
+			dst[o + 4] = hex[s[i] >> 4];
+			dst[o + 5] = hex[s[i++] & 15];
+			o += 6;
 		} else if ((n = utf8_decode(s + i, srclen - i, &cp))) {
-			fwrite(s + i, 1, n, f);
+			memcpy(dst + o, s + i, n);
+			o += n;
 			i += n;
 		} else {
-			fputs("\\ufffd", f);
+			memcpy(dst + o, "\\ufffd", 6);
+			o += 6;
 			i++;
 		}
 	}
+	dst[o] = '\0';
+	return o;
 }
 
 size_t esc_prom(char *dst, size_t dstlen, const void *src, size_t srclen)

@@ -22,8 +22,12 @@ size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
  */
 char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok);
 
-/* A JSON string body (without quotes): controls as \u00XX, invalid UTF-8 as U+FFFD. */
-void esc_json(FILE *f, const void *src, size_t srclen);
+/*
+ * A JSON string body (without quotes): controls as \u00XX, invalid UTF-8 as U+FFFD. dst must
+ * hold ESC_JSON_MAX(srclen) bytes; returns the bytes written (a NUL follows them).
+ */
+#define ESC_JSON_MAX(n) (6 * (n) + 1)
+size_t esc_json(char *dst, const void *src, size_t srclen);
 
 /* A Prometheus label value: \\, \" and \n escaped, invalid UTF-8 as U+FFFD. Returns bytes written. */
 size_t esc_prom(char *dst, size_t dstlen, const void *src, size_t srclen);

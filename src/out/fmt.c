@@ -82,11 +82,33 @@ int wire_family(int family, const uint8_t laddr[16], const uint8_t raddr[16])
 	return family;
 }
 
+/* Dotted quad without printf (inet_ntop uses it): this runs twice per traced event. */
+static char *ip4(char *buf, size_t len, const uint8_t a[4])
+{
+	char tmp[16];
+	size_t o = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			tmp[o++] = '.';
+		if (a[i] >= 100)
+			tmp[o++] = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			tmp[o++] = (char)('0' + a[i] / 10 % 10);
+		tmp[o++] = (char)('0' + a[i] % 10);
+	}
+	tmp[o] = '\0';
+	snprintf(buf, len, "%s", tmp);
+	return buf;
+}
+
 char *fmt_ip(char *buf, size_t len, int family, const uint8_t addr[16])
 {
 	if (family == AF_INET6 && is_mapped(addr))
-		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
-	else if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		return ip4(buf, len, addr + 12);
+	if (family != AF_INET6)
+		return ip4(buf, len, addr);
+	if (!inet_ntop(AF_INET6, addr, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return buf;
 }
@@ -118,27 +140,65 @@ const char *proto_name(int proto)
 	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_TCP ? "tcp" : "?";
 }
 
-char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts)
+/*
+ * Event streams format a time per event; the calendar part changes once a second, so it is
+ * kept (per format, for the one thread that prints events) and only milliseconds are added.
+ */
+struct sec_cache {
+	time_t sec;
+	bool valid;
+	char text[32];
+};
+
+static const char *calendar(struct sec_cache *c, time_t sec, bool utc)
 {
 	struct tm tm;
-	char base[32];
 
-	gmtime_r(&ts->tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ldZ", base, ts->tv_nsec / 1000000);
+	if (!c->valid || c->sec != sec) {
+		if (utc)
+			gmtime_r(&sec, &tm);
+		else
+			localtime_r(&sec, &tm);
+		strftime(c->text, sizeof(c->text), utc ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+		c->sec = sec;
+		c->valid = true;
+	}
+	return c->text;
+}
+
+/* base + ".mmm" + end, without printf: this runs once per traced event. */
+static char *with_millis(char *buf, size_t len, const char *base, long nsec, const char *end)
+{
+	size_t b = strlen(base), e = strlen(end);
+	unsigned ms = (unsigned)(nsec / 1000000);
+
+	if (b + 4 + e + 1 > len) {
+		snprintf(buf, len, "%s", base);
+		return buf;
+	}
+	memcpy(buf, base, b);
+	buf[b] = '.';
+	buf[b + 1] = (char)('0' + ms / 100);
+	buf[b + 2] = (char)('0' + ms / 10 % 10);
+	buf[b + 3] = (char)('0' + ms % 10);
+	memcpy(buf + b + 4, end, e + 1);
 	return buf;
+}
+
+char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts)
+{
+	static struct sec_cache cache;
+
+	return with_millis(buf, len, calendar(&cache, ts->tv_sec, true), ts->tv_nsec, "Z");
 }
 
 char *fmt_clock(char *buf, size_t len, const struct timespec *ts, bool with_ms)
 {
-	struct tm tm;
-	char base[16];
+	static struct sec_cache cache;
+	const char *base = calendar(&cache, ts->tv_sec, false);
 
-	localtime_r(&ts->tv_sec, &tm);
-	strftime(base, sizeof(base), "%H:%M:%S", &tm);
 	if (with_ms)
-		snprintf(buf, len, "%s.%03ld", base, ts->tv_nsec / 1000000);
-	else
-		snprintf(buf, len, "%s", base);
+		return with_millis(buf, len, base, ts->tv_nsec, "");
+	snprintf(buf, len, "%s", base);
 	return buf;
 }

@@ -1,27 +1,77 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Streaming JSON writer: see json.h. */
+/* One-object-per-line JSON writer: see json.h. */
 #include "json.h"
 #include "escape.h"
 
-#include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The line buffer outlives each line, so that steady output allocates nothing. */
+static __thread struct {
+	char *buf;
+	size_t cap;
+} line;
+
+static bool room(struct jw *w, size_t more)
+{
+	size_t cap = w->cap ? w->cap : 1024;
+	char *grown;
+
+	if (w->len + more <= w->cap)
+		return true;
+	while (cap < w->len + more)
+		cap *= 2;
+	grown = w->oom ? NULL : realloc(w->buf, cap);
+	if (!grown) {
+		w->oom = true;
+		return false;
+	}
+	w->buf = line.buf = grown;
+	w->cap = line.cap = cap;
+	return true;
+}
+
+static void put(struct jw *w, const char *s, size_t n)
+{
+	if (room(w, n)) {
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
+	}
+}
+
+static void put_char(struct jw *w, char c)
+{
+	put(w, &c, 1);
+}
 
 static void key(struct jw *w, const char *k)
 {
 	if (!w->first[w->depth])
-		fputc(',', w->f);
+		put_char(w, ',');
 	w->first[w->depth] = false;
-	if (k) {
-		fputc('"', w->f);
-		fputs(k, w->f);
-		fputs("\":", w->f);
-	}
+	if (!k)
+		return;
+	put_char(w, '"');
+	put(w, k, strlen(k));
+	put(w, "\":", 2);
+}
+
+static void put_u64(struct jw *w, uint64_t v)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(w, buf + i, sizeof(buf) - i);
 }
 
 static void open_level(struct jw *w, char bracket)
 {
-	fputc(bracket, w->f);
+	put_char(w, bracket);
 	if (w->depth + 1 < JW_MAX_DEPTH)
 		w->depth++;
 	w->first[w->depth] = true;
@@ -31,13 +81,17 @@ void jw_begin(struct jw *w, FILE *f)
 {
 	memset(w, 0, sizeof(*w));
 	w->f = f;
+	w->buf = line.buf;
+	w->cap = line.cap;
 	open_level(w, '{');
 }
 
 void jw_end(struct jw *w)
 {
 	jw_close(w, '}');
-	fputc('\n', w->f);
+	put_char(w, '\n');
+	if (!w->oom)
+		fwrite_unlocked(w->buf, 1, w->len, w->f);
 }
 
 void jw_obj(struct jw *w, const char *k)
@@ -54,7 +108,7 @@ void jw_arr(struct jw *w, const char *k)
 
 void jw_close(struct jw *w, char bracket)
 {
-	fputc(bracket, w->f);
+	put_char(w, bracket);
 	if (w->depth)
 		w->depth--;
 }
@@ -67,41 +121,48 @@ void jw_str(struct jw *w, const char *k, const char *val)
 void jw_bytes(struct jw *w, const char *k, const void *val, size_t len)
 {
 	key(w, k);
-	fputc('"', w->f);
-	esc_json(w->f, val, len);
-	fputc('"', w->f);
+	put_char(w, '"');
+	if (room(w, ESC_JSON_MAX(len)))
+		w->len += esc_json(w->buf + w->len, val, len);
+	put_char(w, '"');
 }
 
 void jw_u64(struct jw *w, const char *k, uint64_t val)
 {
 	key(w, k);
-	fprintf(w->f, "%" PRIu64, val);
+	put_u64(w, val);
 }
 
 void jw_i64(struct jw *w, const char *k, int64_t val)
 {
 	key(w, k);
-	fprintf(w->f, "%" PRId64, val);
+	if (val < 0)
+		put_char(w, '-');
+	put_u64(w, val < 0 ? -(uint64_t)val : (uint64_t)val);
 }
 
 void jw_double(struct jw *w, const char *k, double val)
 {
+	char buf[32];
+	int n;
+
 	key(w, k);
-	/* JSON has no NaN or infinity; "%g" would print "nan" and break every reader */
-	if (isfinite(val))
-		fprintf(w->f, "%.6g", val);
-	else
-		fputs("null", w->f);
+	if (!isfinite(val)) { /* JSON has no NaN or infinity */
+		put(w, "null", 4);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%.6g", val);
+	put(w, buf, (size_t)n);
 }
 
 void jw_bool(struct jw *w, const char *k, bool val)
 {
 	key(w, k);
-	fputs(val ? "true" : "false", w->f);
+	put(w, val ? "true" : "false", val ? 4 : 5);
 }
 
 void jw_null(struct jw *w, const char *k)
 {
 	key(w, k);
-	fputs("null", w->f);
+	put(w, "null", 4);
 }

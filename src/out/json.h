@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A small streaming JSON writer for one-object-per-line output (jq-friendly). Keys are ours
- * and trusted; string values go through esc_json, so untrusted bytes are always safe.
+ * A small JSON writer for one-object-per-line output (jq-friendly). Keys are ours and
+ * trusted; string values go through esc_json, so untrusted bytes are always safe. A line is
+ * built in memory and written at once: trace prints over a million of them a second.
  */
 #ifndef SS_JSON_H
 #define SS_JSON_H
@@ -17,6 +18,9 @@ struct jw {
 	FILE *f;
 	int depth;
 	bool first[JW_MAX_DEPTH];
+	char *buf; /* the line so far (shared by all writers of a thread) */
+	size_t len, cap;
+	bool oom;
 };
 
 void jw_begin(struct jw *w, FILE *f);	/* starts a top-level object */

@@ -167,6 +167,37 @@ static __always_inline __u32 capture(struct pt_regs *regs, __u8 *dst, struct ss_
 	return 0;
 }
 
+/*
+ * An unconnected UDP socket has no peer of its own: a send names it in the call, so take it
+ * from the caller's sockaddr (a receive's source is only written back after this hook).
+ */
+static __always_inline void peer_from_call(struct pt_regs *regs, struct ss_event *e)
+{
+	const void *uaddr = NULL;
+	struct sockaddr_in6 sa = {};
+	struct user_msghdr m;
+
+	if (e->syscall == NR_SENDTO)
+		uaddr = (const void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
+	else if (e->syscall == NR_SENDMSG &&
+		 !bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+		uaddr = m.msg_name;
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr))
+		return;
+	e->a.rport = bpf_ntohs(sa.sin6_port); /* same place in sockaddr_in */
+	if (sa.sin6_family == AF_INET) {
+		__builtin_memcpy(e->a.raddr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+	} else if (sa.sin6_family == AF_INET6) {
+		__builtin_memcpy(e->a.raddr, &sa.sin6_addr, 16);
+		if (is_v4_mapped(e->a.raddr)) {
+			v4_from_mapped(e->a.raddr);
+			if (is_v4_mapped(e->a.laddr) || !e->a.laddr[0])
+				v4_from_mapped(e->a.laddr);
+			e->a.family = AF_INET;
+		}
+	}
+}
+
 /* The event's header, or false when a filter rejects the call. */
 static __always_inline bool describe(struct sock *sk, long ret, int dir, struct ss_event *e,
 				     struct pt_regs **regs)
@@ -181,18 +212,21 @@ static __always_inline bool describe(struct sock *sk, long ret, int dir, struct 
 	if (!e->a.proto)
 		return false;
 	read_sock_addrs(sk, &e->a);
+	task = bpf_get_current_task_btf();
+	*regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	e->syscall = (__u32)SYSCALL_NR(*regs);
+	/* before the filters: -d must match the peer an unconnected send names */
+	if (dir == SS_SEND && !e->a.rport && e->a.proto == IPPROTO_UDP)
+		peer_from_call(*regs, e);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (!sock_selected(&e->a) || !task_selected(e->pid, e->comm))
 		return false;
-	task = bpf_get_current_task_btf();
-	*regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->tid = (__u32)pid_tgid;
 	e->bytes = ret;
 	e->dir = dir;
 	/* the same identity as io.bpf.c's, which runs first and creates missing cookies */
 	e->sock_id = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) ?: (__u64)sk;
-	e->syscall = (__u32)SYSCALL_NR(*regs);
 	if ((e->syscall == NR_SENDTO || e->syscall == NR_RECVFROM) &&
 	    PT_REGS_PARM5_CORE_SYSCALL(*regs))
 		e->flags |= SS_EV_ADDR;

@@ -131,6 +131,17 @@ class TestTable(ConnsCase):
             self.assert_matches_ss(row_for(rows, rc), rc, ns.b)
             self.assertEqual(row_for(rows, rc)["family"], "ipv6")
 
+    def test_port_filters(self):
+        """-d keeps the client side of a connection, -s the server side and its listener."""
+        server, client, rs, rc = self.held_pair()
+        other_s, other_c, _, _ = self.held_pair()
+        pids = [server.pid, client.pid, other_s.pid, other_c.pid]
+        rows = conns_once(pids, "-d", str(rs["lport"]))
+        self.assertEqual({(r["pid"], r["lport"]) for r in rows}, {(client.pid, rc["lport"])})
+        rows = conns_once(pids, "-s", str(rs["lport"]))
+        self.assertEqual({(r["pid"], r["state"]) for r in rows},
+                         {(server.pid, "ESTABLISHED"), (server.pid, "LISTEN")})
+
     def test_listen_backlog(self):
         """A listener with backlog N and more pending connections than it accepts."""
         code = ("import socket, sys, time\n"

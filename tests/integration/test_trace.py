@@ -7,6 +7,8 @@ events, and the count of lost events is exactly what was emitted minus what was 
 import base64
 import collections
 import signal
+import subprocess
+import time
 import unittest
 
 from tests.integration import harness as h
@@ -200,6 +202,37 @@ class TestTraceFilters(TraceCase):
         lines = sc.json_lines()
         self.assertEqual({e["comm"] for e in h.by_type(lines, "event")}, {"netio"})
         self.assertTrue({r["pid"] for r in results} <= self.pids(lines))
+
+
+class TestUnconnectedUdp(TraceCase):
+    def test_peer_taken_from_the_call(self):
+        """An unconnected UDP send names its peer in the call; -d filters on it."""
+        code = ("import socket, sys\n"
+                "r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', 0))\n"
+                "print(r.getsockname()[1], flush=True); sys.stdin.read(1)\n"
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                "s.sendto(b'a' * 11, r.getsockname())\n"
+                "s.sendmsg([b'b' * 7], [], 0, r.getsockname())\n"
+                "print(s.getsockname()[1], flush=True); sys.stdin.read(1)\n")
+        p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        try:
+            port = int(p.stdout.readline())
+            sc = h.Sockscope(["trace", "--json", "-p", str(p.pid), "-d", str(port)])
+            p.stdin.write("g")
+            p.stdin.flush()
+            sport = int(p.stdout.readline())
+            time.sleep(0.3)
+            status, _, err = sc.finish(signal.SIGINT)
+        finally:
+            p.kill()
+            p.wait()
+        self.assertEqual(status, 0, err)
+        evs = h.by_type(sc.json_lines(), "event")
+        self.assertEqual([(e["syscall"], e["bytes"], e["raddr"], e["rport"], e["lport"])
+                          for e in evs],
+                         [("sendto", 11, "127.0.0.1", port, sport),
+                          ("sendmsg", 7, "127.0.0.1", port, sport)])
 
 
 class TestTraceLoss(TraceCase):

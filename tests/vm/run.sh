@@ -5,20 +5,25 @@
 # package, fetches it once into tests/vm/cache/ (apt-get download + dpkg -x, never installed),
 # builds an initramfs of busybox, tests/vm/init and the modules 9p needs, and boots it with the
 # host's root filesystem shared read-only over 9p: the guest runs this tree's build/sockscope,
-# the host's python3 and the test suite unchanged (tests/vm/guest.sh), in each attach mode the
-# matrix names, and writes its results into build/vm/<kernel>/ (a second, writable 9p share).
-# One line per kernel, mode and test; exit status 1 on any failure. See tests/vm/README.md.
+# the host's python3 and the test suite unchanged (tests/vm/guest.sh) in the attach mode the
+# matrix names, and writes its results into build/vm/<kernel>-<mode>/ (a second, writable 9p
+# share). One VM per matrix entry, as many at once as there are CPUs, while holding the lock
+# that keeps BPF suites and benchmarks apart. One line per kernel, mode and test; exit status 1
+# on any failure. See tests/vm/README.md.
 #
 # Environment:
-#   MATRIX   "SERIES:MODES ..." (default "6.1:auto=fentry,kprobe 6.12:auto=tp_btf"): modes are
-#            forced with SOCKSCOPE_ATTACH, except auto=X, which runs unforced and expects X
+#   MATRIX   "SERIES:MODES ..." (default "6.1:auto=fentry 6.1:kprobe 6.12:auto=tp_btf"), one
+#            VM each: modes (comma separated) are forced with SOCKSCOPE_ATTACH, except auto=X,
+#            which runs unforced and expects sockscope to choose X
 #   TESTS    unittest names, comma separated (default: the accuracy tests of top and trace)
 #   HOST=1   also run the same on this machine's kernel (make test already runs its suite)
-#   SMP (2), MEM (2048 MiB), VM_TIMEOUT (900 s per VM), OUT (build/vm), CACHE (tests/vm/cache)
+#   JOBS (nproc) VMs at once, SMP (1 vCPU: TCG runs one faster than two), MEM (1024 MiB),
+#   VM_TIMEOUT (900 s), KERNEL_ARGS (added to the guest's command line), OUT (build/vm),
+#   CACHE (tests/vm/cache)
 #
-# For diagnosis, `tests/vm/run.sh --exec 'COMMAND'` boots each kernel of MATRIX and runs
-# COMMAND there (bash, from the repository, as root) instead of the tests; its output is in
-# build/vm/<kernel>/exec.log and printed. E.g. the libbpf log of a forced mode:
+# For diagnosis, `tests/vm/run.sh --exec 'COMMAND'` boots each kernel series of MATRIX once and
+# runs COMMAND there (bash, in the repository, as root) instead of the tests; its output is
+# printed and kept in build/vm/<kernel>-exec/exec.log. E.g. libbpf's log of a forced mode:
 #   MATRIX=6.1:kprobe tests/vm/run.sh --exec 'build/sockscope top -v -v --attach kprobe --count 1'
 set -uo pipefail
 
@@ -26,11 +31,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VMDIR=$ROOT/tests/vm
 CACHE=${CACHE:-$VMDIR/cache}
 OUT=${OUT:-$ROOT/build/vm}
-MATRIX=${MATRIX:-"6.1:auto=fentry,kprobe 6.12:auto=tp_btf"}
+MATRIX=${MATRIX-"6.1:auto=fentry 6.1:kprobe 6.12:auto=tp_btf"}
 TESTS=${TESTS:-tests.integration.test_top.TestAccuracy,tests.integration.test_trace.TestTraceEvents}
 HOST=${HOST:-0}
-SMP=${SMP:-2}
-MEM=${MEM:-2048}
+SMP=${SMP:-1}
+MEM=${MEM:-1024}
+JOBS=${JOBS:-$(nproc)}
 VM_TIMEOUT=${VM_TIMEOUT:-900}
 KERNEL_ARGS=${KERNEL_ARGS-}
 LOCK=/tmp/sockscope-bpf.lock
@@ -135,8 +141,8 @@ make_initramfs() {
 
 # Boots kernel package $1 and runs guest.sh with modes $2; results in $OUT/$3.
 boot() {
-	local d=$CACHE/$1 modes=$2 out=$OUT/$3 ver qpid rc
-	ver=$(cat "$d/.ready")
+	local d=$CACHE/$1 modes=$2 out=$OUT/$3 qpid rc t0
+	t0=$(date +%s)
 	rm -rf "$out" && mkdir -p "$out" || return 1
 	make_initramfs "$1" "$out/initramfs.cpio" || return 1
 	[[ -z $EXEC ]] || printf 'cd %q\n%s\n' "$ROOT" "$EXEC" >"$out/exec.sh"
@@ -149,25 +155,26 @@ boot() {
 		-virtfs "local,path=$out,mount_tag=results,security_model=none" \
 		>"$out/qemu.log" 2>&1 &
 	qpid=$!
+	echo $qpid >"$out/qemu.pid"
 	# the guest's progress lines, live
 	tail -s 0.5 -n +1 -F --pid=$qpid "$out/console.log" 2>/dev/null |
 		grep --line-buffered '^vm: ' | sed -u "s/^vm: /  [$3] /" >&2 &
 	wait $qpid
 	rc=$?
 	wait
-	rm -f "$out/initramfs.cpio"
-	[[ $rc -eq 124 || $rc -eq 137 ]] && echo "FAIL	-	VM finished	timed out after $VM_TIMEOUT s" >>"$out/results.tsv"
-	return 0
+	rm -f "$out/initramfs.cpio" "$out/qemu.pid"
+	[[ $rc -eq 124 || $rc -eq 137 ]] &&
+		printf 'FAIL\t-\tVM finished\ttimed out after %s s\n' "$VM_TIMEOUT" >>"$out/results.tsv"
+	echo $(($(date +%s) - t0)) >"$out/wall"
 }
 
-# The lines of $OUT/$1/results.tsv as the report; counts into PASSED/FAILED.
+# The lines of $OUT/$2/results.tsv, labelled with kernel $1; counts into PASSED/FAILED.
 report() {
-	local tag=$1 res=$OUT/$1/results.tsv st mode what detail
-	if [[ ! -s $res.done ]]; then
-		echo "FAIL	-	VM finished	no results (see $OUT/$tag/console.log, qemu.log)" >>"$res"
-	fi
+	local res=$OUT/$2/results.tsv st mode what detail
+	[[ -s $res.done ]] ||
+		printf 'FAIL\t-\tVM finished\tno results (see %s)\n' "$OUT/$2/console.log" >>"$res"
 	while IFS=$'\t' read -r st mode what detail; do
-		printf '%-4s  %-8s %-7s %-55s %s\n' "$st" "$tag" "$mode" "$what" "$detail"
+		printf '%-4s  %-15s %-12s %-55s %s\n' "$st" "$1" "$mode" "$what" "$detail"
 		case $st in
 		PASS) PASSED=$((PASSED + 1)) ;;
 		FAIL) FAILED=$((FAILED + 1)) ;;
@@ -175,8 +182,18 @@ report() {
 	done <"$res"
 }
 
+# The VMs to boot, "SERIES:MODES" each: MATRIX, or with --exec one per series.
+vms() {
+	local e
+	if [[ -z $EXEC ]]; then
+		printf '%s\n' $MATRIX
+	else
+		for e in $MATRIX; do echo "${e%%:*}:exec"; done | sort -u
+	fi
+}
+
 main() {
-	local entry series modes tag t0 t1 summary=() tags=()
+	local entry series modes tag name t0 kernel=() dir=() i summary=()
 	command -v qemu-system-x86_64 >/dev/null && [[ -x /bin/busybox ]] && command -v depmod >/dev/null ||
 		die "missing qemu-system-x86, busybox-static or kmod: run 'make test-deps'"
 	[[ $(id -u) -eq 0 ]] || die "needs root (apt-get download into the cache, BPF on the host)"
@@ -184,44 +201,49 @@ main() {
 		die "build sockscope and its test helpers first: make all helpers"
 	mkdir -p "$CACHE" "$OUT"
 	PASSED=0 FAILED=0
+	t0=$(date +%s)
 
 	if [[ $HOST == 1 && -z $EXEC ]]; then
 		# unlocked: the test harness takes the lock itself, guest.sh around the rest
-		t0=$(date +%s)
 		rm -rf "$OUT/host" && mkdir -p "$OUT/host"
 		SS_ROOT=$ROOT SS_OUT=$OUT/host SS_MODROOT= SS_MODES=auto=tp_btf SS_TESTS=$TESTS \
 			bash "$VMDIR/guest.sh" 2> >(sed -u 's/^vm: /  [host] /' >&2)
-		summary+=("host $(uname -r): $(($(date +%s) - t0)) s")
-		tags+=(host)
+		echo $(($(date +%s) - t0)) >"$OUT/host/wall"
+		echo done >>"$OUT/host/results.tsv.done"
+		kernel+=("host-$(uname -r | cut -d- -f1)") dir+=(host)
 	fi
 
 	# QEMU takes a whole CPU: no BPF test suite or benchmark may run beside it.
 	exec 9>"$LOCK"
 	flock 9
-	for entry in $MATRIX; do
+	trap 'for f in "$OUT"/*/qemu.pid; do [[ -e $f ]] && kill "$(cat "$f")"; done; exit 130' INT TERM
+	for entry in $(vms); do
 		series=${entry%%:*}
 		modes=${entry#*:}
-		t0=$(date +%s)
 		if ! resolve "$series"; then
-			printf 'FAIL  %-8s %-7s %s\n' "$series" - "no Debian $series kernel in the mirror or the cache"
+			printf 'FAIL  %-15s %-12s %s\n' "$series" - "no Debian $series kernel in the mirror or the cache"
 			FAILED=$((FAILED + 1))
 			continue
 		fi
 		tag=$(cat "$CACHE/$PKG/.ready")
 		tag=${tag%-amd64}
-		log "test-kernels: $PKG, modes $modes"
-		t1=$(date +%s)
-		boot "$PKG" "$modes" "$tag"
-		tags+=("$tag")
-		summary+=("$tag: $(($(date +%s) - t1)) s in the VM, $((t1 - t0)) s fetching")
+		name=$tag-${modes%%[=,]*}
+		while (($(jobs -rp | wc -l) >= JOBS)); do
+			wait -n
+		done
+		log "test-kernels: booting $PKG, attach modes $modes"
+		boot "$PKG" "$modes" "$name" &
+		kernel+=("$tag") dir+=("$name")
 	done
+	wait
 	flock -u 9
 
-	for tag in "${tags[@]}"; do
-		[[ -z $EXEC ]] || { echo "== $tag: $EXEC"; cat "$OUT/$tag/exec.log"; }
-		report "$tag"
+	for i in "${!dir[@]}"; do
+		[[ -z $EXEC ]] || { echo "== ${kernel[i]}: $EXEC"; cat "$OUT/${dir[i]}/exec.log"; }
+		report "${kernel[i]}" "${dir[i]}"
+		summary+=("${dir[i]}: $(cat "$OUT/${dir[i]}/wall" 2>/dev/null || echo '?') s")
 	done
-	printf '%s\n' "${summary[@]}" | sed 's/^/test-kernels: /' >&2
+	log "test-kernels: wall time per VM: ${summary[*]}; all: $(($(date +%s) - t0)) s"
 	echo "test-kernels: $PASSED passed, $FAILED failed"
 	[[ $FAILED -eq 0 ]]
 }

@@ -52,9 +52,12 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) top $(ARGS)
 
+# The kernel matrix runs when QEMU is there (deps.sh --test installs it); SKIP_KERNELS=1 skips it.
 test: test-deps
 	@$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
 	@$(MAKE) --no-print-directory unit integration
+	@if [ -z "$(SKIP_KERNELS)" ] && command -v qemu-system-x86_64 >/dev/null; then \
+		tests/vm/run.sh; else echo "test: kernel matrix skipped"; fi
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

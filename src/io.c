@@ -86,7 +86,7 @@ static void configure(struct ss_io *io, const struct ss_opts *o)
 
 	s->rodata->filt = o->filt;
 	s->rodata->filt.self_tgid = (uint32_t)getpid();
-	s->rodata->recv_flags_arg = ld_recv_flags_arg();
+	LD_SOCK_HOOKS_CONFIG(s->rodata);
 	bpf_map__set_max_entries(s->maps.slots, (uint32_t)io->ncpus);
 	bpf_map__set_max_entries(s->maps.socks, o->max_sockets);
 }

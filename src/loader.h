@@ -13,6 +13,7 @@
 
 #include "opts.h"
 #include "probe.h"
+#include "sys.h"
 
 struct bpf_link;
 struct bpf_object;
@@ -30,6 +31,13 @@ int ld_choose(const struct ld_hook *hooks, size_t n, enum ss_mode force, struct 
 bool ld_untyped(const struct ss_choice *c);
 /* The flags argument index of tcp_recvmsg and friends, per this kernel's BTF. */
 __u32 ld_recv_flags_arg(void);
+
+/* What sock_hooks.bpf.h's fallbacks need to know of this kernel, for any object using it. */
+#define LD_SOCK_HOOKS_CONFIG(rodata)                                                              \
+	do {                                                                                      \
+		(rodata)->recv_flags_arg = ld_recv_flags_arg();                                   \
+		(rodata)->udp_sendpage_hooked = ss_func_exists("udp_sendpage");                   \
+	} while (0)
 /* PID bitmap (the object's .bss) and cgroup filter map, after load. */
 int ld_fill_filters(__u64 *pid_bits, int cgroup_map_fd, const struct ss_opts *o, char *err,
 		    size_t len);

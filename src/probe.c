@@ -185,6 +185,7 @@ static bool target_exists(enum ss_mode mode, const char *target)
 int ss_probe_way(const struct ss_way *w, bool skip[16], char *why, size_t len)
 {
 	char reason[200];
+	bool tried = false;
 
 	for (int i = 0; w->progs[i].prog; i++) {
 		const struct ss_prog_ref *r = &w->progs[i];
@@ -198,6 +199,14 @@ int ss_probe_way(const struct ss_way *w, bool skip[16], char *why, size_t len)
 			snprintf(why, len, "%s not in this kernel", r->target);
 			return -1;
 		}
+		/*
+		 * Whether a kernel allows a mode is a property of the kernel (ftrace, kprobes,
+		 * BTF), not of each function: one trial per way. Each costs a parse of the
+		 * kernel's BTF, half a second under emulation.
+		 */
+		if (tried)
+			continue;
+		tried = true;
 		if (trial(w->mode, r->target, reason, sizeof(reason))) {
 			snprintf(why, len, "%s: %s", r->target, reason);
 			return -1;

@@ -52,11 +52,25 @@ int BPF_PROG(tcp_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t size
 	return on_call_btf(sk, ret, SS_SEND, 0);
 }
 
+#define MSG_SPLICE_PAGES 0x8000000
+
+/*
+ * Set when udp_sendpage is hooked too. Since 6.5's "udp: Convert udp_sendpage() to use
+ * MSG_SPLICE_PAGES" (which Debian's 6.1.0-56 has), udp_sendpage hands its data to udp_sendmsg
+ * with MSG_SPLICE_PAGES: count it once, at udp_sendpage.
+ */
+const volatile bool udp_sendpage_hooked = false;
+
+static __always_inline bool udp_spliced(struct msghdr *msg)
+{
+	return udp_sendpage_hooked && (BPF_CORE_READ(msg, msg_flags) & MSG_SPLICE_PAGES);
+}
+
 /* udpv6_sendmsg hands IPv4-mapped destinations to udp_sendmsg: count those once, there. */
 SEC("fexit/udp_sendmsg")
 int BPF_PROG(udp_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	return is_inet6(sk) ? 0 : on_call_btf(sk, ret, SS_SEND, 0);
+	return is_inet6(sk) || udp_spliced(msg) ? 0 : on_call_btf(sk, ret, SS_SEND, 0);
 }
 
 SEC("fexit/udpv6_sendmsg")
@@ -152,7 +166,11 @@ static __always_inline int kp_exit(enum kfn fn, long ret, int dir)
 
 static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)
 {
-	return recv_flags_arg == 4 ? PT_REGS_PARM5(ctx) : PT_REGS_PARM4(ctx);
+	/*
+	 * _CORE: plain ctx loads at two offsets become one load at a selected offset, which the
+	 * verifier refuses ("dereference of modified ctx ptr", Debian 6.1).
+	 */
+	return recv_flags_arg == 4 ? PT_REGS_PARM5_CORE(ctx) : PT_REGS_PARM4_CORE(ctx);
 }
 
 #define KPROBE_PAIR(func, fn, dir, enter_expr)                                                    \
@@ -168,7 +186,8 @@ static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)
 	}
 
 KPROBE_PAIR(tcp_sendmsg, KFN_TCP_SEND, SS_SEND, true)
-KPROBE_PAIR(udp_sendmsg, KFN_UDP_SEND, SS_SEND, !is_inet6(sk))
+KPROBE_PAIR(udp_sendmsg, KFN_UDP_SEND, SS_SEND,
+	    !is_inet6(sk) && !udp_spliced((struct msghdr *)PT_REGS_PARM2_CORE(ctx)))
 KPROBE_PAIR(udpv6_sendmsg, KFN_UDP6_SEND, SS_SEND, true)
 KPROBE_PAIR(tcp_sendpage, KFN_TCP_PAGE, SS_SEND, true)
 KPROBE_PAIR(udp_sendpage, KFN_UDP_PAGE, SS_SEND, !is_inet6(sk))

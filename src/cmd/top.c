@@ -189,12 +189,14 @@ static bool run_intervals(struct top *t)
 			break;
 		if (!run_clock_due(&t->clock))
 			continue;
+		/* before the sample, so that the last interval has all the exited processes did */
+		bool gone = run_pids_gone(&t->o);
 		if (sample(t))
 			return false;
 		show_interval(t);
 		if (run_output_gone(stdout))
 			return false;
-		if ((t->o.count && t->clock.ticks >= t->o.count) || run_pids_gone(&t->o))
+		if ((t->o.count && t->clock.ticks >= t->o.count) || gone)
 			break;
 	}
 	return true;

@@ -305,7 +305,7 @@ static void configure(struct trace *t)
 	s->rodata->filt = t->o.filt;
 	s->rodata->filt.self_tgid = (uint32_t)getpid();
 	s->rodata->payload_max = t->payload;
-	s->rodata->recv_flags_arg = ld_recv_flags_arg();
+	LD_SOCK_HOOKS_CONFIG(s->rodata);
 	/* the payload scratch area is per CPU, and not needed at all without payloads */
 	bpf_map__set_max_entries(s->maps.scratch,
 				 t->payload ? (uint32_t)libbpf_num_possible_cpus() : 1);

@@ -6,6 +6,7 @@ events, and the count of lost events is exactly what was emitted minus what was 
 
 import base64
 import collections
+import os
 import signal
 import subprocess
 import time
@@ -16,6 +17,7 @@ from tests.integration.payload import stream_bytes
 from tests.integration.test_top import Exchange, SEND_RECV_TCP, SEND_RECV_UDP, TopCase
 
 NO_PAYLOAD = {"sendfile", "io_uring"}  # the data is not in the caller's memory
+KERNEL = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2])
 
 
 def setUpModule():
@@ -51,7 +53,11 @@ class TraceCase(TopCase):
                 mine = [e for e in evs if e["dir"] == d]
                 with self.subTest(pid=pid, dir=d, call=call):
                     self.assertEqual(sum(e["bytes"] for e in mine), total)
-                    self.assertEqual(len(mine), ncalls)
+                    if call == "sendfile" and KERNEL < (6, 5):
+                        # before 6.5 sendfile reaches the socket one page at a time
+                        self.assertGreaterEqual(len(mine), ncalls)
+                    else:
+                        self.assertEqual(len(mine), ncalls)
                     self.assertEqual({e["syscall"] for e in mine}, {call})
                     self.check_payloads(mine, call, payload)
                     for e in mine:

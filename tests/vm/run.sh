@@ -92,7 +92,8 @@ resolve() {
 	local pat pkg d
 	pat=$(pkg_pattern "$1")
 	pkg=$(newest_pkg "$pat")
-	if [[ -z $pkg ]]; then
+	if [[ -z $pkg ]] || ! fetch "$pkg"; then
+		# package lists missing or stale (the mirror keeps only the newest kernels)
 		apt-get update -q >/dev/null 2>&1
 		pkg=$(newest_pkg "$pat")
 	fi

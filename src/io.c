@@ -139,12 +139,7 @@ static int load(struct ss_io *io, const struct ss_opts *o, char *err, size_t len
 	if (choose_hooks(io, o, err, len) || ss_apply(io->skel->obj, io->ch, CH_COUNT, err, len))
 		return -1;
 	ret = io_bpf__load(io->skel);
-	if (ret) {
-		snprintf(err, len, "loading the BPF programs failed: %s\n%s", strerror(-ret),
-			 ss_libbpf_last());
-		return -1;
-	}
-	return 0;
+	return ret ? ld_load_error(ret, err, len) : 0;
 }
 
 struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
@@ -426,15 +421,12 @@ const struct htab *ss_io_procs(const struct ss_io *io)
 
 uint64_t ss_io_lost(const struct ss_io *io)
 {
-	struct ss_io_stats *per = calloc(io->ncpus, sizeof(*per));
-	uint32_t zero = 0;
-	uint64_t lost = 0;
+	struct ss_io_stats s;
 
-	if (per && !bpf_map_lookup_elem(bpf_map__fd(io->skel->maps.io_stats), &zero, per))
-		for (size_t i = 0; i < io->ncpus; i++)
-			lost += per[i].untracked_calls + per[i].flush_misses + per[i].notice_drops;
-	free(per);
-	return lost;
+	if (ld_percpu_sum(bpf_map__fd(io->skel->maps.io_stats), sizeof(s) / sizeof(__u64),
+			  (__u64 *)&s))
+		return 0;
+	return s.untracked_calls + s.flush_misses + s.notice_drops;
 }
 
 void ss_io_close(struct ss_io *io)

@@ -92,6 +92,31 @@ void ld_detach(struct ss_links *links)
 	links->n = 0;
 }
 
+int ld_load_error(int ret, char *err, size_t len)
+{
+	snprintf(err, len, "loading the BPF programs failed: %s\n%s", strerror(-ret),
+		 ss_libbpf_last());
+	return -1;
+}
+
+int ld_percpu_sum(int map_fd, size_t nfields, __u64 *sum)
+{
+	int n = libbpf_num_possible_cpus();
+	__u64 *per = n > 0 ? calloc((size_t)n * nfields, sizeof(*per)) : NULL;
+	__u32 zero = 0;
+	int ret = -1;
+
+	memset(sum, 0, nfields * sizeof(*sum));
+	if (per && !bpf_map_lookup_elem(map_fd, &zero, per)) {
+		for (int c = 0; c < n; c++)
+			for (size_t f = 0; f < nfields; f++)
+				sum[f] += per[(size_t)c * nfields + f];
+		ret = 0;
+	}
+	free(per);
+	return ret;
+}
+
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -45,5 +45,10 @@ int ld_attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
 	      struct ss_links *links, char *err, size_t len);
 void ld_detach(struct ss_links *links);
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f);
+/* The message for a skeleton load that failed with ret: libbpf's reason (the verifier's
+ * last words) included. Returns -1. */
+int ld_load_error(int ret, char *err, size_t len);
+/* Sums, field by field over the CPUs, the one entry of a per-CPU array of nfields u64s. */
+int ld_percpu_sum(int map_fd, size_t nfields, __u64 *sum);
 
 #endif

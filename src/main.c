@@ -42,6 +42,23 @@ int cmd_fail(const char *cmd, const char *msg)
 	return 1;
 }
 
+int cmd_parse(const char *name, struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd,
+	      int argc, char **argv, void (*usage)(FILE *))
+{
+	char err[512];
+
+	switch (opts_parse(o, groups, cmd, argc, argv, err, sizeof(err))) {
+	case 1:
+		usage(stdout);
+		return 0;
+	case -1:
+		return cmd_usage_error(name, err);
+	}
+	if (opts_check(o, err, sizeof(err)))
+		return cmd_usage_error(name, err);
+	return CMD_GO;
+}
+
 void cmd_ready(const char *cmd, int verbose)
 {
 	if (verbose)

@@ -68,8 +68,7 @@ bool run_clock_over(const struct run_clock *c)
 	return c->duration > 0 && since(&c->start) >= c->duration;
 }
 
-/* A zombie has closed its sockets and will send nothing more: it counts as gone. */
-static bool pid_alive(uint32_t pid)
+bool run_pid_alive(uint32_t pid)
 {
 	char path[64], buf[512], *paren;
 	size_t n;
@@ -91,7 +90,7 @@ bool run_pids_gone(const struct ss_opts *o)
 	if (!o->npids)
 		return false;
 	for (size_t i = 0; i < o->npids; i++)
-		if (pid_alive(o->pids[i]))
+		if (run_pid_alive(o->pids[i]))
 			return false;
 	return true;
 }

@@ -33,6 +33,8 @@ bool run_clock_due(struct run_clock *c);
 bool run_clock_over(const struct run_clock *c);
 double run_clock_elapsed(const struct run_clock *c);
 
+/* Running, and not a zombie (which has closed its sockets and will send nothing more). */
+bool run_pid_alive(uint32_t pid);
 /* True when every process named with -p is gone. */
 bool run_pids_gone(const struct ss_opts *o);
 /* True when writing to f failed because the reader went away. */

@@ -143,12 +143,7 @@ static int load(struct ss_tcp *t, const struct ss_opts *o, unsigned flags, char 
 	if (choose(t, o, flags, err, len) || ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
 		return -1;
 	ret = conns_bpf__load(t->skel);
-	if (ret) {
-		snprintf(err, len, "loading the BPF programs failed: %s\n%s", strerror(-ret),
-			 ss_libbpf_last());
-		return -1;
-	}
-	return 0;
+	return ret ? ld_load_error(ret, err, len) : 0;
 }
 
 static int open_rings(struct ss_tcp *t, char *err, size_t len)
@@ -289,16 +284,12 @@ void ss_tcp_forget(struct ss_tcp *t, uint32_t tgid)
 
 uint64_t ss_tcp_lost(const struct ss_tcp *t)
 {
-	int n = libbpf_num_possible_cpus();
-	struct ss_conn_stats *per = calloc(n > 0 ? n : 1, sizeof(*per));
-	uint32_t zero = 0;
-	uint64_t lost = 0;
+	struct ss_conn_stats s;
 
-	if (per && !bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.conn_stats), &zero, per))
-		for (int i = 0; i < n; i++)
-			lost += per[i].event_drops + per[i].final_drops;
-	free(per);
-	return lost;
+	if (ld_percpu_sum(bpf_map__fd(t->skel->maps.conn_stats), sizeof(s) / sizeof(__u64),
+			  (__u64 *)&s))
+		return 0;
+	return s.event_drops + s.final_drops;
 }
 
 void ss_tcp_close(struct ss_tcp *t)

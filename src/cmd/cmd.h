@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../agg.h"
+#include "../opts.h"
 
 struct ss_io;
 
@@ -16,6 +17,16 @@ int cmd_trace(int argc, char **argv);
 int cmd_conns(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+
+#define CMD_GO (-1)
+
+/*
+ * Parses a subcommand's options into o (already given its defaults) and checks them against
+ * the system. Returns CMD_GO to carry on, else the exit status (0 after --help, 2 on bad
+ * input, with the one-line message printed).
+ */
+int cmd_parse(const char *name, struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd,
+	      int argc, char **argv, void (*usage)(FILE *));
 
 /* "sockscope CMD: MSG" on stderr; returns 2 (bad input) or 1 (runtime failure). */
 int cmd_usage_error(const char *cmd, const char *msg);

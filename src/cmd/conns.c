@@ -243,17 +243,14 @@ int cmd_conns(int argc, char **argv)
 	int ret = 0;
 
 	opts_init(&c.o);
-	switch (opts_parse(&c.o, CONNS_GROUPS, &cmd, argc, argv, err, sizeof(err))) {
-	case 1:
-		usage(stdout);
-		return 0;
-	case -1:
-		return cmd_usage_error("conns", err);
+	if ((ret = cmd_parse("conns", &c.o, CONNS_GROUPS, &cmd, argc, argv, usage)) != CMD_GO) {
+		opts_free(&c.o);
+		return ret;
 	}
-	if (c.o.filt.proto == IPPROTO_UDP)
+	if (c.o.filt.proto == IPPROTO_UDP) {
+		opts_free(&c.o);
 		return cmd_usage_error("conns", "--udp: conns shows TCP connections only");
-	if (opts_check(&c.o, err, sizeof(err)))
-		return cmd_usage_error("conns", err);
+	}
 	table_init_locale();
 	run_signals();
 	if (start(&c, err, sizeof(err))) {

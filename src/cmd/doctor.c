@@ -135,15 +135,11 @@ int cmd_doctor(int argc, char **argv)
 	struct ss_opts o;
 	char err[512];
 	bool ok;
+	int ret;
 
 	opts_init(&o);
-	switch (opts_parse(&o, OPTS_OUTPUT, NULL, argc, argv, err, sizeof(err))) {
-	case 1:
-		usage(stdout);
-		return 0;
-	case -1:
-		return cmd_usage_error("doctor", err);
-	}
+	if ((ret = cmd_parse("doctor", &o, OPTS_OUTPUT, NULL, argc, argv, usage)) != CMD_GO)
+		return ret;
 	ss_libbpf_log_init(o.verbose);
 	if (!o.json)
 		show_machine();

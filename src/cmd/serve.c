@@ -237,16 +237,11 @@ int cmd_serve(int argc, char **argv)
 	opts_init(&s.o);
 	serve_parse_listen("127.0.0.1:9577", &s.listen, err, sizeof(err));
 	pthread_mutex_init(&s.lock, NULL);
-	switch (opts_parse(&s.o, SERVE_GROUPS, &cmd, argc, argv, err, sizeof(err))) {
-	case 1:
-		usage(stdout);
+	if ((ret = cmd_parse("serve", &s.o, SERVE_GROUPS, &cmd, argc, argv, usage)) != CMD_GO) {
 		stop(&s);
-		return 0;
-	case -1:
-		stop(&s);
-		return cmd_usage_error("serve", err);
+		return ret;
 	}
-	if (opts_check(&s.o, err, sizeof(err)) || serve_check(&s, err, sizeof(err))) {
+	if (serve_check(&s, err, sizeof(err))) {
 		stop(&s);
 		return cmd_usage_error("serve", err);
 	}

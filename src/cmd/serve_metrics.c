@@ -6,6 +6,7 @@
  */
 #include "serve.h"
 #include "../io.h"
+#include "../run.h"
 #include "../tcpconn.h"
 #include "../out/prom.h"
 
@@ -111,24 +112,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Running, and not a zombie. */
-static bool alive(uint32_t pid)
-{
-	char path[64], buf[512], *paren;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-}
-
 static void proc_comm(uint32_t pid, char comm[SS_COMM_LEN])
 {
 	char path[64];
@@ -183,7 +166,7 @@ static void forget_gone(struct serve *s)
 	if (!gone)
 		return;
 	for (size_t i = 0; (a = htab_next(&s->admitted, &i));) {
-		if (a->tgid && alive(a->tgid))
+		if (a->tgid && run_pid_alive(a->tgid))
 			a->alive_ns = now;
 		else if (a->tgid && now - a->alive_ns >= grace)
 			gone[n++] = a->tgid;
@@ -195,7 +178,7 @@ static void forget_gone(struct serve *s)
 	}
 	n = 0;
 	for (size_t i = 0; (r = htab_next(&s->refused, &i));)
-		if (!alive(*r))
+		if (!run_pid_alive(*r))
 			gone[n++] = *r;
 	for (size_t i = 0; i < n; i++)
 		htab_del(&s->refused, &gone[i]);

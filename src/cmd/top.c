@@ -211,18 +211,13 @@ int cmd_top(int argc, char **argv)
 	int ret = 1;
 
 	opts_init(&t.o);
-	switch (opts_parse(&t.o, TOP_GROUPS, &cmd, argc, argv, err, sizeof(err))) {
-	case 1:
-		usage(stdout);
-		return 0;
-	case -1:
-		return cmd_usage_error("top", err);
-	}
-	if (opts_check(&t.o, err, sizeof(err)))
-		return cmd_usage_error("top", err);
+	if ((ret = cmd_parse("top", &t.o, TOP_GROUPS, &cmd, argc, argv, usage)) != CMD_GO)
+		goto out;
 	table_init_locale();
-	if (agg_init(&t.agg, t.by))
-		return cmd_fail("top", "out of memory");
+	if (agg_init(&t.agg, t.by)) {
+		ret = cmd_fail("top", "out of memory");
+		goto out;
+	}
 	run_signals();
 	t.io = ss_io_open(&t.o, err, sizeof(err));
 	if (!t.io) {

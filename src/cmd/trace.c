@@ -266,16 +266,11 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static uint64_t trace_drops(const struct trace *t)
 {
-	int n = libbpf_num_possible_cpus();
-	struct ss_trace_stats *per = calloc(n > 0 ? n : 1, sizeof(*per));
-	uint32_t zero = 0;
-	uint64_t drops = 0;
+	struct ss_trace_stats s;
 
-	if (per && !bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.trace_stats), &zero, per))
-		for (int i = 0; i < n; i++)
-			drops += per[i].drops;
-	free(per);
-	return drops;
+	if (ld_percpu_sum(bpf_map__fd(t->skel->maps.trace_stats), 1, (__u64 *)&s))
+		return 0;
+	return s.drops;
 }
 
 /* While drops grow: a line on stderr, and in JSON a "lost" object in the stream. */
@@ -332,12 +327,7 @@ static int load(struct trace *t, char *err, size_t len)
 	    ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
 		return -1;
 	ret = trace_bpf__load(t->skel);
-	if (ret) {
-		snprintf(err, len, "loading the BPF programs failed: %s\n%s", strerror(-ret),
-			 ss_libbpf_last());
-		return -1;
-	}
-	return 0;
+	return ret ? ld_load_error(ret, err, len) : 0;
 }
 
 static int open_trace(struct trace *t, char *err, size_t len)
@@ -434,19 +424,13 @@ int cmd_trace(int argc, char **argv)
 {
 	struct trace t = { .buffer = DEFAULT_BUFFER };
 	struct ss_cmd_opts cmd = { "", trace_longopts, trace_option, &t };
-	char err[512];
 	int ret;
 
 	opts_init(&t.o);
-	switch (opts_parse(&t.o, TRACE_GROUPS, &cmd, argc, argv, err, sizeof(err))) {
-	case 1:
-		usage(stdout);
-		return 0;
-	case -1:
-		return cmd_usage_error("trace", err);
+	if ((ret = cmd_parse("trace", &t.o, TRACE_GROUPS, &cmd, argc, argv, usage)) != CMD_GO) {
+		opts_free(&t.o);
+		return ret;
 	}
-	if (opts_check(&t.o, err, sizeof(err)))
-		return cmd_usage_error("trace", err);
 	if (t.hex && !t.payload)
 		t.payload = 2000;
 	table_init_locale();

@@ -257,3 +257,14 @@ def cgroup2_root():
             if fstype == "cgroup2":
                 return path
     raise unittest.SkipTest("no cgroup v2 hierarchy mounted")
+
+
+def assert_bad_input(testcase, command, cases):
+    """Each (args, message): exit status 2, one line on stderr naming the problem, no output."""
+    for args, message in cases:
+        with testcase.subTest(args=args):
+            r = run([SOCKSCOPE, command] + list(args))
+            testcase.assertEqual(r.returncode, 2, r.stderr)
+            testcase.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            testcase.assertIn(message, r.stderr)
+            testcase.assertEqual(r.stdout, "")

@@ -5,7 +5,6 @@ opened before sockscope started are found with their owner; retransmits forced w
 in a namespace pair match the kernel's count and split into fast and timeout; resets and
 drops are attributed to the socket's owner, not to whatever ran on the CPU."""
 
-import os
 import re
 import signal
 import subprocess
@@ -84,6 +83,19 @@ class ConnsCase(unittest.TestCase):
         self.peers += [server, client]
         server.go()
         client.go()
+        return server, client, server.report(), client.report()
+
+    def blackholed_pair(self, ns, n, seconds):
+        """A held pair in ns whose segments to the server are dropped for a while."""
+        server, client = h.start_pair("tcp", ns.A4, ns.A4, "write", "read", n, 10, ns.a, ns.b,
+                                      hold=True)
+        self.peers += [server, client]
+        h.run(["ip", "netns", "exec", ns.a, "iptables", "-A", "INPUT", "-p", "tcp", "--dport",
+               str(server.ready["port"]), "-m", "length", "--length", "100:65535", "-j", "DROP"])
+        server.go()
+        client.go()
+        time.sleep(seconds)
+        h.run(["ip", "netns", "exec", ns.a, "iptables", "-F", "INPUT"])
         return server, client, server.report(), client.report()
 
     def assert_matches_ss(self, row, report, netns=None, fields=None):
@@ -241,18 +253,8 @@ class TestRetransmits(ConnsCase):
         """Everything lost for a while: repaired after retransmission timeouts."""
         with h.NetnsPair() as ns:
             sc = h.Sockscope(["conns", "--json", "-i", "0.3"])
-            server, client = h.start_pair("tcp", ns.A4, ns.A4, "write", "read", 200000, 10,
-                                          ns.a, ns.b, hold=True)
-            self.peers += [server, client]
-            h.run(["ip", "netns", "exec", ns.a, "iptables", "-A", "INPUT", "-p", "tcp",
-                   "--dport", str(server.ready["port"]), "-m", "length", "--length",
-                   "100:65535", "-j", "DROP"])
-            server.go()
-            client.go()
-            time.sleep(1.5)
-            h.run(["ip", "netns", "exec", ns.a, "iptables", "-F", "INPUT"])
-            server.report()
-            row = self.row_after(sc, client.report(), ns)
+            server, client, rs, rc = self.blackholed_pair(ns, 200000, 1.5)
+            row = self.row_after(sc, rc, ns)
             self.assertGreater(row["retrans_timeout"], 0, row)
             self.check_split(row)
 
@@ -321,18 +323,7 @@ class TestEvents(ConnsCase):
     def test_netfilter_drop_attributed(self):
         with h.NetnsPair() as ns:
             def act():
-                server, client = h.start_pair("tcp", ns.A4, ns.A4, "write", "read", 50000, 10,
-                                              ns.a, ns.b, hold=True)
-                self.peers += [server, client]
-                h.run(["ip", "netns", "exec", ns.a, "iptables", "-A", "INPUT", "-p", "tcp",
-                       "--dport", str(server.ready["port"]), "-m", "length", "--length",
-                       "100:65535", "-j", "DROP"])
-                server.go()
-                client.go()
-                time.sleep(1)
-                h.run(["ip", "netns", "exec", ns.a, "iptables", "-F", "INPUT"])
-                server.report()
-                client.report()
+                server, client, rs, rc = self.blackholed_pair(ns, 50000, 1)
                 self.server_pid = server.pid
 
             lines = self.events_during(act)
@@ -347,13 +338,7 @@ class TestConnsCli(unittest.TestCase):
              (["-i", "0"], "invalid interval"), (["-p", "x"], "invalid PID")]
 
     def test_bad_input_exits_2(self):
-        for args, message in self.CASES:
-            with self.subTest(args=args):
-                r = h.run([h.SOCKSCOPE, "conns"] + args)
-                self.assertEqual(r.returncode, 2, r.stderr)
-                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
-                self.assertIn(message, r.stderr)
-
+        h.assert_bad_input(self, "conns", self.CASES)
 
 if __name__ == "__main__":
     unittest.main()

@@ -5,7 +5,6 @@ across a veth pair between two namespaces; sockscope must report exactly those c
 each PID and each connection."""
 
 import os
-import signal
 import subprocess
 import time
 import unittest
@@ -58,8 +57,9 @@ class Exchange:
             for p in pair:
                 p.stop()
 
-    def run(self, args=None):
-        """Starts sockscope with these PIDs, lets the peers go, returns (results, lines)."""
+    def run(self, args=None, stop=None):
+        """Starts sockscope (by default on these PIDs), lets the peers go, and waits for it to
+        end by itself, or stops it with signal stop; returns (results, lines)."""
         args = args or ["top", "--json", "-i", "0.2", "-p", ",".join(map(str, self.pids))]
         sc = h.Sockscope(args + self.extra)
         try:
@@ -69,7 +69,7 @@ class Exchange:
             results = [p.result() for pair in self.peers for p in pair]
         finally:
             self.stop()
-        status, _, err = sc.finish(timeout=30)
+        status, _, err = sc.finish(stop, timeout=30)
         self.test.assertEqual(status, 0, err)
         return results, sc.json_lines()
 

@@ -57,13 +57,7 @@ class TestBadInput(unittest.TestCase):
     ]
 
     def test_bad_input_exits_2_with_one_line(self):
-        for args, message in self.CASES:
-            with self.subTest(args=args):
-                r = h.run([h.SOCKSCOPE, "top"] + args)
-                self.assertEqual(r.returncode, 2, r.stderr)
-                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
-                self.assertIn(message, r.stderr)
-                self.assertEqual(r.stdout, "")
+        h.assert_bad_input(self, "top", self.CASES)
 
     def test_unknown_command(self):
         for args in (["tpo"], ["--frobnicate"], []):

@@ -97,15 +97,8 @@ class TestFilters(TopCase):
             finally:
                 h.NETIO = saved
             ex.peers.append(other)
-            sc = h.Sockscope(["top", "--json", "-i", "0.2", "-c", "netio", "--by", "comm"])
-            for server, client in ex.peers:
-                server.go()
-                client.go()
-            results = [p.result() for pair in ex.peers for p in pair]
-            ex.stop()
-            status, _, err = sc.finish(signal.SIGINT)
-            self.assertEqual(status, 0, err)
-            lines = sc.json_lines()
+            results, lines = ex.run(["top", "--json", "-i", "0.2", "-c", "netio", "--by",
+                                     "comm"], stop=signal.SIGINT)
         finally:
             shutil.rmtree(tmp)
         rows = h.by_type(lines, "summary")

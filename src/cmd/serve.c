@@ -29,6 +29,7 @@
 
 #define SERVE_GROUPS (OPTS_FILTER | OPTS_TIMING)
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define OPENMETRICS  "application/openmetrics-text"
 
 enum { OPT_LISTEN = 4000, OPT_TEXTFILE, OPT_USER, OPT_FORGET, OPT_MAX_SERIES };
 
@@ -111,12 +112,17 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 	return ret;
 }
 
+/* OpenMetrics for scrapers that ask for it (Prometheus does), text 0.0.4 for the rest. */
 static enum MHD_Result reply_metrics(struct serve *s, struct MHD_Connection *conn)
 {
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+	int k = accept && strstr(accept, OPENMETRICS) ? 1 : 0;
 	enum MHD_Result ret;
 
 	pthread_mutex_lock(&s->lock);
-	ret = reply(conn, MHD_HTTP_OK, CONTENT_TYPE, s->text ? s->text : "", s->text_len);
+	ret = reply(conn, MHD_HTTP_OK,
+		    k ? OPENMETRICS "; version=1.0.0; charset=utf-8" : CONTENT_TYPE,
+		    s->text[k] ? s->text[k] : "", s->text_len[k]);
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }

@@ -33,8 +33,8 @@ struct serve {
 	struct ss_tcp *tcp;
 	struct MHD_Daemon *httpd;
 	pthread_mutex_t lock; /* guards text */
-	char *text;	      /* the latest exposition */
-	size_t text_len;
+	char *text[2];	      /* the latest exposition: [0] text 0.0.4, [1] OpenMetrics */
+	size_t text_len[2];
 	struct htab admitted; /* processes whose series are exported */
 	struct htab refused;  /* processes turned away by --max-series */
 	uint64_t refused_total;

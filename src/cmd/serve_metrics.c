@@ -206,7 +206,7 @@ static void write_textfile(struct serve *s, const char *text, size_t len)
 
 void serve_refresh(struct serve *s)
 {
-	struct prom p;
+	struct prom p[2];
 	uint64_t t0 = now_ns();
 	const struct ss_conn_row *rows;
 	size_t nrows;
@@ -216,26 +216,33 @@ void serve_refresh(struct serve *s)
 	if (ss_io_sample(s->io))
 		return;
 	forget_gone(s);
-	prom_init(&p);
-	serve_render(s, &p);
+	for (int k = 0; k < 2; k++) {
+		prom_init(&p[k], k == 1);
+		serve_render(s, &p[k]);
+	}
 	s->render_seconds = (double)(now_ns() - t0) / 1e9;
-	if (p.oom) {
-		prom_free(&p);
+	if (p[0].oom || p[1].oom) {
+		prom_free(&p[0]);
+		prom_free(&p[1]);
 		return;
 	}
 	if (s->textfile)
-		write_textfile(s, p.buf, p.len);
+		write_textfile(s, p[0].buf, p[0].len);
 	pthread_mutex_lock(&s->lock);
-	free(s->text);
-	s->text = p.buf;
-	s->text_len = p.len;
+	for (int k = 0; k < 2; k++) {
+		free(s->text[k]);
+		s->text[k] = p[k].buf;
+		s->text_len[k] = p[k].len;
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
 void serve_metrics_free(struct serve *s)
 {
-	free(s->text);
-	s->text = NULL;
+	for (int k = 0; k < 2; k++) {
+		free(s->text[k]);
+		s->text[k] = NULL;
+	}
 	htab_free(&s->admitted);
 	htab_free(&s->refused);
 }

@@ -214,7 +214,7 @@ static void render_self(struct serve *s, struct prom *p)
 		    "Calls, notices and events that could not be accounted.");
 	prom_u64(p, "sockscope_lost_events_total", NULL, 0,
 		 ss_io_lost(s->io) + ss_tcp_lost(s->tcp));
-	prom_family(p, "sockscope_attach_info", "gauge", "How each kernel hook is attached.");
+	prom_family(p, "sockscope_attach_info", "info", "How each kernel hook is attached.");
 	ch = ss_io_choices(s->io, &n);
 	render_attach(p, ch, n);
 	ch = ss_tcp_choices(s->tcp, &n);
@@ -228,8 +228,9 @@ static void render_self(struct serve *s, struct prom *p)
 		    "Processes not exported because of --max-series.");
 	prom_u64(p, "sockscope_series_refused_total", NULL, 0, s->refused_total);
 	/* last, so that a reader can tell a complete exposition */
-	prom_family(p, "sockscope_build_info", "gauge", "sockscope's version.");
+	prom_family(p, "sockscope_build_info", "info", "sockscope's version.");
 	prom_u64(p, "sockscope_build_info", &version, 1, 1);
+	prom_end(p);
 }
 
 void serve_render(struct serve *s, struct prom *p)

@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void prom_init(struct prom *p)
+void prom_init(struct prom *p, bool openmetrics)
 {
 	memset(p, 0, sizeof(*p));
+	p->openmetrics = openmetrics;
 }
 
 void prom_free(struct prom *p)
@@ -57,9 +58,30 @@ static void put(struct prom *p, const char *fmt, ...)
 	p->len += (size_t)n;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
 void prom_family(struct prom *p, const char *name, const char *type, const char *help)
 {
-	put(p, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	int n = (int)strlen(name);
+
+	if (!p->openmetrics && !strcmp(type, "info"))
+		type = "gauge";
+	if (p->openmetrics && !strcmp(type, "counter") && ends_with(name, "_total"))
+		n -= 6;
+	if (p->openmetrics && !strcmp(type, "info") && ends_with(name, "_info"))
+		n -= 5;
+	put(p, "# HELP %.*s %s\n# TYPE %.*s %s\n", n, name, help, n, name, type);
+}
+
+void prom_end(struct prom *p)
+{
+	if (p->openmetrics)
+		put(p, "# EOF\n");
 }
 
 /* name{a="x",b="y"} with each value escaped; a value may take 3 bytes per input byte. */

@@ -297,6 +297,20 @@ class TestEndpoint(unittest.TestCase):
         head = self.raw(b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         self.assertIn(b" 200 ", head)
 
+    def test_openmetrics_when_asked(self):
+        req = urllib.request.Request("http://127.0.0.1:%d/metrics" % self.serve.port, headers={
+            "Accept": "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            ctype, body = r.headers["Content-Type"], r.read().decode()
+        self.assertTrue(ctype.startswith("application/openmetrics-text; version=1.0.0"), ctype)
+        self.assertTrue(body.endswith("# EOF\n"))
+        self.assertIn("# TYPE sockscope_lost_events counter\n", body)
+        self.assertIn("# TYPE sockscope_build info\n", body)
+        self.assertIn("\nsockscope_lost_events_total ", body)
+        plain = http_get(self.serve.port)[1]
+        self.assertIn("# TYPE sockscope_lost_events_total counter\n", plain)
+        self.assertNotIn("# EOF", plain)
+
     def test_malformed_and_oversized(self):
         self.raw(b"\x00\xff garbage \r\n\r\n")
         self.assert_serving()

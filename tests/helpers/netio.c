@@ -2,7 +2,7 @@
 /*
  * netio: the ground truth for sockscope's integration tests. A client sends exactly N bytes
  * to a server and reads back M, each side through the socket call the test names (write,
- * send, sendto, sendmsg, sendmmsg, writev, sendfile, io_uring / read, recv, recvfrom,
+ * send, sendto, sendmsg, sendmmsg, writev, sendfile, splice, io_uring / read, recv, recvfrom,
  * recvmsg, recvmmsg, readv, io_uring), over TCP or UDP, IPv4 or IPv6. Each side sums what its calls returned
  * and prints it with its PID and addresses as one JSON line, to compare with what sockscope
  * reported.
@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -137,6 +138,20 @@ static void fill(char *buf, size_t n, unsigned long long off)
 	}
 }
 
+/* Through a pipe: the bytes reach the socket by splice(2), never from our memory. */
+static ssize_t splice_once(int fd, const char *buf, size_t n)
+{
+	static int p[2] = { -1, -1 };
+
+	if (p[0] < 0 && pipe(p))
+		die("pipe");
+	if (n > 65536)
+		n = 65536; /* what a pipe holds */
+	if (write(p[1], buf, n) != (ssize_t)n)
+		die("write to pipe");
+	return splice(p[0], NULL, fd, NULL, n, 0);
+}
+
 /* One send call of the named kind; returns what the kernel returned. */
 static ssize_t send_once(struct side *s, const char *call, const char *buf, size_t n)
 {
@@ -164,6 +179,8 @@ static ssize_t send_once(struct side *s, const char *call, const char *buf, size
 	}
 	if (!strcmp(call, "io_uring"))
 		return uring_op(s->fd, (void *)buf, n, true);
+	if (!strcmp(call, "splice"))
+		return splice_once(s->fd, buf, n);
 	if (!strcmp(call, "sendmmsg")) {
 		/* two datagrams per call; the return is datagrams, the bytes are theirs */
 		struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },

@@ -13,7 +13,7 @@ from tests.integration import harness as h
 
 SEND_RECV_TCP = [("write", "read"), ("send", "recv"), ("sendto", "recvfrom"),
                  ("sendmsg", "recvmsg"), ("writev", "readv"), ("sendfile", "read"),
-                 ("io_uring", "io_uring")]
+                 ("splice", "recv"), ("io_uring", "io_uring")]
 SEND_RECV_UDP = SEND_RECV_TCP + [("sendmmsg", "recvmmsg")]
 
 

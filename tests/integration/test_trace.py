@@ -15,7 +15,7 @@ from tests.integration import harness as h
 from tests.integration.payload import stream_bytes
 from tests.integration.test_top import Exchange, SEND_RECV_TCP, SEND_RECV_UDP, TopCase
 
-NO_PAYLOAD = {"sendfile", "io_uring"}  # the data is not in the caller's memory
+NO_PAYLOAD = {"sendfile", "splice", "io_uring"}  # the data is not in the caller's memory
 KERNEL = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2])
 
 
@@ -52,8 +52,8 @@ class TraceCase(TopCase):
                 mine = [e for e in evs if e["dir"] == d]
                 with self.subTest(pid=pid, dir=d, call=call):
                     self.assertEqual(sum(e["bytes"] for e in mine), total)
-                    if call == "sendfile" and KERNEL < (6, 5):
-                        # before 6.5 sendfile reaches the socket one page at a time
+                    if call in ("sendfile", "splice") and KERNEL < (6, 5):
+                        # before 6.5 they reach the socket one page at a time
                         self.assertGreaterEqual(len(mine), ncalls)
                     else:
                         self.assertEqual(len(mine), ncalls)

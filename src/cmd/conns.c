@@ -253,9 +253,8 @@ int cmd_conns(int argc, char **argv)
 	}
 	table_init_locale();
 	run_signals();
-	if (start(&c, err, sizeof(err))) {
-		ret = cmd_fail("conns", err);
-	} else {
+	ret = start(&c, err, sizeof(err)) ? cmd_fail("conns", err) : 0;
+	if (ret == 0) {
 		cmd_ready("conns", c.o.verbose);
 		run(&c);
 	}

@@ -252,9 +252,8 @@ int cmd_serve(int argc, char **argv)
 		return cmd_usage_error("serve", err);
 	}
 	run_signals();
-	if (start(&s, err, sizeof(err))) {
-		ret = cmd_fail("serve", err);
-	} else {
+	ret = start(&s, err, sizeof(err)) ? cmd_fail("serve", err) : 0;
+	if (ret == 0) {
 		cmd_ready("serve", s.o.verbose);
 		run(&s);
 	}

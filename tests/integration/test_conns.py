@@ -332,6 +332,34 @@ class TestEvents(ConnsCase):
         self.assertEqual({l["pid"] for l in drops}, {self.server_pid}, drops[:3])
 
 
+BAD_CSUM = r"""
+import socket, struct, sys
+src, sport, dst, dport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+# ACK|PSH with one byte of data and a checksum that cannot be right
+tcp = struct.pack("!HHIIBBHHH", sport, dport, 12345, 0, 5 << 4, 0x18, 65535, 0xdead, 0) + b"x"
+s.sendto(tcp, (dst, 0))
+"""
+
+
+class TestBadChecksum(ConnsCase):
+    def test_bad_checksum_attributed_by_address(self):
+        """A segment with a bad checksum comes with no socket: the owner is found by address."""
+        with h.NetnsPair() as ns:
+            sc = h.Sockscope(["conns", "--events", "--json", "-i", "0.3"])
+            server, client, rs, rc = self.held_pair(netns=ns, addr=ns.A4)
+            time.sleep(1)  # a refresh, so that the connection's owner is known by address
+            h.run(["ip", "netns", "exec", ns.b, "/usr/bin/python3", "-c", BAD_CSUM, rc["laddr"],
+                   str(rc["lport"]), rc["raddr"], str(rc["rport"])])
+            time.sleep(0.5)
+            status, _, err = sc.finish(signal.SIGINT)
+        self.assertEqual(status, 0, err)
+        bad = [l for l in sc.json_lines() if l.get("type") == "bad_csum"]
+        self.assertTrue(bad, "the bad checksum is reported")
+        self.assertEqual([(l["pid"], l["lport"], l["rport"]) for l in bad],
+                         [(server.pid, rs["lport"], rs["rport"])])
+
+
 class TestConnsCli(unittest.TestCase):
     CASES = [(["--sort", "bogus"], "invalid sort column"), (["--udp"], "TCP connections only"),
              (["-s", "0"], "invalid source port"), (["-d", "70000"], "invalid destination port"),

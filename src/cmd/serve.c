@@ -119,7 +119,11 @@ static enum MHD_Result reply_metrics(struct serve *s, struct MHD_Connection *con
 	int k = accept && strstr(accept, OPENMETRICS) ? 1 : 0;
 	enum MHD_Result ret;
 
+	if (k)
+		s->want_openmetrics = 1;
 	pthread_mutex_lock(&s->lock);
+	if (!s->text[k])
+		k = 0; /* not rendered yet: the 0.0.4 text is an acceptable answer too */
 	ret = reply(conn, MHD_HTTP_OK,
 		    k ? OPENMETRICS "; version=1.0.0; charset=utf-8" : CONTENT_TYPE,
 		    s->text[k] ? s->text[k] : "", s->text_len[k]);

@@ -35,6 +35,7 @@ struct serve {
 	pthread_mutex_t lock; /* guards text */
 	char *text[2];	      /* the latest exposition: [0] text 0.0.4, [1] OpenMetrics */
 	size_t text_len[2];
+	volatile int want_openmetrics; /* set once a scraper asks for it */
 	struct htab admitted; /* processes whose series are exported */
 	struct htab refused;  /* processes turned away by --max-series */
 	uint64_t refused_total;

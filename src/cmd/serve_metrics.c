@@ -154,10 +154,19 @@ struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *c
 	return a;
 }
 
-/* Series of processes gone for longer than --forget-after leave, with their counters. */
+/*
+ * Series of processes gone for longer than --forget-after leave, with their counters. Asking
+ * /proc about every exported process costs a thousand file reads with a thousand processes,
+ * so it is done a tenth as often as the grace period (at least every 10 s), not every interval.
+ */
 static void forget_gone(struct serve *s)
 {
+	static uint64_t last;
 	uint64_t now = now_ns(), grace = (uint64_t)(s->forget_after * 1e9);
+
+	if (last && now - last < (grace / 10 < 10000000000ULL ? grace / 10 : 10000000000ULL))
+		return;
+	last = now;
 	uint32_t *gone = calloc(s->admitted.len + s->refused.len + 1, sizeof(*gone));
 	struct serve_admitted *a;
 	uint32_t *r;
@@ -171,6 +180,8 @@ static void forget_gone(struct serve *s)
 		else if (a->tgid && now - a->alive_ns >= grace)
 			gone[n++] = a->tgid;
 	}
+	/* a process seen alive at the last check may have died just after: its grace period
+	 * starts from that check, so it leaves within forget_after plus a tenth */
 	for (size_t i = 0; i < n; i++) {
 		htab_del(&s->admitted, &gone[i]);
 		ss_io_forget(s->io, gone[i]);
@@ -204,32 +215,49 @@ static void write_textfile(struct serve *s, const char *text, size_t len)
 	}
 }
 
-void serve_refresh(struct serve *s)
+/*
+ * Owners of sockets that appeared without a hook seeing them are learnt by the socket
+ * iterator, which walks every process's files: every ten seconds is enough for that.
+ */
+static void learn_owners(struct serve *s)
 {
-	struct prom p[2];
-	uint64_t t0 = now_ns();
+	static uint64_t last;
+	uint64_t now = now_ns();
 	const struct ss_conn_row *rows;
 	size_t nrows;
 
-	/* the iterator learns owners of sockets that appeared without a hook seeing them */
+	if (last && now - last < 10000000000ULL)
+		return;
+	last = now;
 	ss_tcp_rows(s->tcp, &rows, &nrows);
+}
+
+void serve_refresh(struct serve *s)
+{
+	struct prom p[2];
+	int formats = s->want_openmetrics ? 2 : 1; /* OpenMetrics only once someone asked */
+	uint64_t t0 = now_ns();
+
+	learn_owners(s);
 	if (ss_io_sample(s->io))
 		return;
 	forget_gone(s);
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < formats; k++) {
 		prom_init(&p[k], k == 1);
 		serve_render(s, &p[k]);
 	}
 	s->render_seconds = (double)(now_ns() - t0) / 1e9;
-	if (p[0].oom || p[1].oom) {
-		prom_free(&p[0]);
-		prom_free(&p[1]);
-		return;
+	for (int k = 0; k < formats; k++) {
+		if (p[k].oom) {
+			for (int j = 0; j < formats; j++)
+				prom_free(&p[j]);
+			return;
+		}
 	}
 	if (s->textfile)
 		write_textfile(s, p[0].buf, p[0].len);
 	pthread_mutex_lock(&s->lock);
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < formats; k++) {
 		free(s->text[k]);
 		s->text[k] = p[k].buf;
 		s->text_len[k] = p[k].len;

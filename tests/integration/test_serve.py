@@ -237,6 +237,69 @@ class TestHostileNames(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
+class TestCardinality(unittest.TestCase):
+    """Exited processes leave after --forget-after; --max-series caps and counts refusals."""
+
+    CODE = ("import socket, sys\n"
+            "sys.stdin.read(1)\n"
+            "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+            "c = socket.create_connection(s.getsockname()); a, _ = s.accept()\n"
+            "c.sendall(b'x' * 100); a.recv(1000)\n"
+            "print('done', flush=True); sys.stdin.read(1)\n")
+
+    def setUp(self):
+        h.require_root(self)
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+
+    def talker(self):
+        p = subprocess.Popen(["/usr/bin/python3", "-c", self.CODE], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        return p
+
+    def go(self, p):
+        p.stdin.write("g")
+        p.stdin.flush()
+        self.assertEqual(p.stdout.readline().strip(), "done")
+
+    def series_of(self, port, pid):
+        return 'sockscope_sent_bytes_total{pid="%d"' % pid in http_get(port)[1]
+
+    def test_forget_after(self):
+        p = self.talker()
+        serve = Serve("--forget-after", "1")
+        try:
+            self.go(p)
+            wait_for(lambda: self.series_of(serve.port, p.pid), what="the series")
+            p.kill()
+            p.wait()
+            t0 = time.time()
+            wait_for(lambda: not self.series_of(serve.port, p.pid), timeout=10,
+                     what="the series to go")
+            self.assertGreater(time.time() - t0, 0.5, "not before the grace period")
+        finally:
+            serve.stop()
+
+    def test_max_series(self):
+        first, second = self.talker(), self.talker()
+        serve = Serve("--max-series", "1", "-p", "%d,%d" % (first.pid, second.pid))
+        try:
+            self.go(first)
+            wait_for(lambda: self.series_of(serve.port, first.pid), what="the first series")
+            self.go(second)
+            body = wait_for(lambda: (lambda b: b if "sockscope_series_refused_total 1" in b
+                                     else None)(http_get(serve.port)[1]), what="a refusal")
+            self.assertNotIn('pid="%d"' % second.pid, body)
+            self.assertIn("sockscope_series 1\n", body)
+        finally:
+            serve.stop()
+
+
 class TestTextfile(unittest.TestCase):
     def test_never_partial(self):
         h.require_root(self)
@@ -298,10 +361,17 @@ class TestEndpoint(unittest.TestCase):
         self.assertIn(b" 200 ", head)
 
     def test_openmetrics_when_asked(self):
+        """The first request asks for it; from the next interval on, it is served."""
         req = urllib.request.Request("http://127.0.0.1:%d/metrics" % self.serve.port, headers={
             "Accept": "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            ctype, body = r.headers["Content-Type"], r.read().decode()
+
+        def fetch():
+            with urllib.request.urlopen(req, timeout=10) as r:
+                ctype = r.headers["Content-Type"]
+                body = r.read().decode()
+            return (ctype, body) if ctype.startswith("application/openmetrics-text") else None
+
+        ctype, body = wait_for(fetch, timeout=5, what="OpenMetrics")
         self.assertTrue(ctype.startswith("application/openmetrics-text; version=1.0.0"), ctype)
         self.assertTrue(body.endswith("# EOF\n"))
         self.assertIn("# TYPE sockscope_lost_events counter\n", body)

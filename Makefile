@@ -72,8 +72,10 @@ test-kernels: test-deps
 
 helpers: $(HELPERS)
 
+# Every benchmark in turn (bench/run.sh is top's); BENCHES=trace runs one. See docs/PERFORMANCE.md.
+BENCHES ?= run trace conns serve
 bench: $(BIN) helpers
-	bench/run.sh
+	@set -e; for b in $(BENCHES); do bench/$$b.sh; done
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)

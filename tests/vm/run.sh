@@ -4,9 +4,9 @@
 # machine's KVM cannot run stock kernels). For each kernel series it picks the newest Debian 12
 # package, fetches it once into tests/vm/cache/ (apt-get download + dpkg -x, never installed),
 # builds an initramfs of busybox, tests/vm/init and the modules 9p needs, and boots it with the
-# host's root filesystem shared read-only over 9p: the guest runs this tree's build/sockscope,
+# host's root filesystem and this tree shared read-only over 9p: the guest runs build/sockscope,
 # the host's python3 and the test suite unchanged (tests/vm/guest.sh) in the attach mode the
-# matrix names, and writes its results into build/vm/<kernel>-<mode>/ (a second, writable 9p
+# matrix names, and writes its results into build/vm/<kernel>-<mode>/ (a writable 9p
 # share). One VM per matrix entry, as many at once as there are CPUs, while holding the lock
 # that keeps BPF suites and benchmarks apart. One line per kernel, mode and test; exit status 1
 # on any failure. See tests/vm/README.md.
@@ -153,6 +153,7 @@ boot() {
 		-kernel "$d/vmlinux" -initrd "$out/initramfs.cpio" \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 $KERNEL_ARGS SS_ROOT=$ROOT SS_OUT=$out SS_MODROOT=$d/root SS_MODES=$modes SS_TESTS=$TESTS" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$ROOT,mount_tag=tree,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$out,mount_tag=results,security_model=none" \
 		>"$out/qemu.log" 2>&1 &
 	qpid=$!

@@ -36,6 +36,8 @@ struct serve {
 	char *text[2];	      /* the latest exposition: [0] text 0.0.4, [1] OpenMetrics */
 	size_t text_len[2];
 	volatile int want_openmetrics; /* set once a scraper asks for it */
+	uint64_t forget_checked_ns;  /* the last liveness check of exported processes */
+	uint64_t owners_learnt_ns;   /* the last walk of the socket iterator */
 	struct htab admitted; /* processes whose series are exported */
 	struct htab refused;  /* processes turned away by --max-series */
 	uint64_t refused_total;

@@ -154,6 +154,8 @@ struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *c
 	return a;
 }
 
+#define TEN_S 10000000000ULL
+
 /*
  * Series of processes gone for longer than --forget-after leave, with their counters. Asking
  * /proc about every exported process costs a thousand file reads with a thousand processes,
@@ -161,17 +163,16 @@ struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *c
  */
 static void forget_gone(struct serve *s)
 {
-	static uint64_t last;
 	uint64_t now = now_ns(), grace = (uint64_t)(s->forget_after * 1e9);
-
-	if (last && now - last < (grace / 10 < 10000000000ULL ? grace / 10 : 10000000000ULL))
-		return;
-	last = now;
-	uint32_t *gone = calloc(s->admitted.len + s->refused.len + 1, sizeof(*gone));
+	uint64_t every = grace / 10 < TEN_S ? grace / 10 : TEN_S;
 	struct serve_admitted *a;
-	uint32_t *r;
+	uint32_t *gone, *r;
 	size_t n = 0;
 
+	if (s->forget_checked_ns && now - s->forget_checked_ns < every)
+		return;
+	s->forget_checked_ns = now;
+	gone = calloc(s->admitted.len + s->refused.len + 1, sizeof(*gone));
 	if (!gone)
 		return;
 	for (size_t i = 0; (a = htab_next(&s->admitted, &i));) {
@@ -221,14 +222,13 @@ static void write_textfile(struct serve *s, const char *text, size_t len)
  */
 static void learn_owners(struct serve *s)
 {
-	static uint64_t last;
 	uint64_t now = now_ns();
 	const struct ss_conn_row *rows;
 	size_t nrows;
 
-	if (last && now - last < 10000000000ULL)
+	if (s->owners_learnt_ns && now - s->owners_learnt_ns < TEN_S)
 		return;
-	last = now;
+	s->owners_learnt_ns = now;
 	ss_tcp_rows(s->tcp, &rows, &nrows);
 }
 

@@ -87,7 +87,7 @@ static __always_inline __u64 sock_id(struct sock *sk, bool typed)
 static __always_inline void addrs_of(struct sock *sk, const struct ss_tcp_info *i,
 				     struct ss_addrs *a)
 {
-	read_sock_addrs(sk, a);
+	read_sock_addrs(sk, a, false);
 	a->proto = IPPROTO_TCP;
 	if (!a->lport && i && i->a.lport)
 		*a = i->a;
@@ -181,7 +181,7 @@ static __always_inline int on_state(struct sock *sk, int old, int new, bool type
 	if (!i)
 		return 0;
 	if (new == TCP_ESTABLISHED) {
-		read_sock_addrs(sk, &i->a);
+		read_sock_addrs(sk, &i->a, false);
 		i->a.proto = IPPROTO_TCP;
 		if (old == TCP_SYN_SENT)
 			bump(i->owner, SS_TT_OPENED, SS_ROLE_CLIENT, 1);

@@ -80,10 +80,10 @@ static __always_inline __u16 admit(struct sock *sk, struct ss_sock_key *key)
 	struct ss_sock_rec rec = {}, *r;
 	struct ss_io_stats *st;
 
-	rec.a.proto = sock_proto(sk);
+	rec.a.proto = sock_proto(sk, false); /* slot misses only: probe reads will do */
 	if (!rec.a.proto)
 		return SS_SLOT_IGNORE;
-	read_sock_addrs(sk, &rec.a);
+	read_sock_addrs(sk, &rec.a, false);
 	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
 	if (!sock_selected(&rec.a) || !task_selected(key->tgid, rec.comm))
 		return SS_SLOT_IGNORE;

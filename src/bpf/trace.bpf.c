@@ -28,12 +28,12 @@ const volatile __u32 payload_max = 0; /* 0: no payload capture */
 enum { NR_READ = 0, NR_WRITE = 1, NR_READV = 19, NR_WRITEV = 20, NR_SENDTO = 44,
        NR_RECVFROM = 45, NR_SENDMSG = 46, NR_RECVMSG = 47, NR_RECVMMSG = 299,
        NR_SENDMMSG = 307 };
-#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 enum { NR_READ = 63, NR_WRITE = 64, NR_READV = 65, NR_WRITEV = 66, NR_SENDTO = 206,
        NR_RECVFROM = 207, NR_SENDMSG = 211, NR_RECVMSG = 212, NR_RECVMMSG = 243,
        NR_SENDMMSG = 269 };
-#define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
+#define SYSCALL_NR(regs) ((regs)->syscallno)
 #endif
 
 struct {
@@ -143,8 +143,8 @@ static __always_inline const struct user_msghdr *nth_mmsg(const struct mmsghdr *
 static __always_inline __u32 capture(struct pt_regs *regs, __u8 *dst, struct ss_event *e)
 {
 	__u32 want = (__u64)e->bytes < payload_max ? (__u32)e->bytes : payload_max;
-	unsigned long a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	unsigned long a3 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	unsigned long a1 = PT_REGS_PARM2_SYSCALL(regs);
+	unsigned long a3 = PT_REGS_PARM3_SYSCALL(regs);
 
 	switch (e->syscall) {
 	case NR_READ:
@@ -178,9 +178,9 @@ static __always_inline void peer_from_call(struct pt_regs *regs, struct ss_event
 	struct user_msghdr m;
 
 	if (e->syscall == NR_SENDTO)
-		uaddr = (const void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
+		uaddr = (const void *)PT_REGS_PARM5_SYSCALL(regs);
 	else if (e->syscall == NR_SENDMSG &&
-		 !bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+		 !bpf_probe_read_user(&m, sizeof(m), (void *)PT_REGS_PARM2_SYSCALL(regs)))
 		uaddr = m.msg_name;
 	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr))
 		return;
@@ -200,7 +200,7 @@ static __always_inline void peer_from_call(struct pt_regs *regs, struct ss_event
 
 /* The event's header, or false when a filter rejects the call. */
 static __always_inline bool describe(struct sock *sk, long ret, int dir, struct ss_event *e,
-				     struct pt_regs **regs)
+				     struct pt_regs **regs, bool typed)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task;
@@ -208,10 +208,10 @@ static __always_inline bool describe(struct sock *sk, long ret, int dir, struct 
 	e->pid = pid_tgid >> 32;
 	if (!pid_selected(e->pid))
 		return false;
-	e->a.proto = sock_proto(sk);
+	e->a.proto = sock_proto(sk, typed);
 	if (!e->a.proto)
 		return false;
-	read_sock_addrs(sk, &e->a);
+	read_sock_addrs(sk, &e->a, typed);
 	task = bpf_get_current_task_btf();
 	*regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	e->syscall = (__u32)SYSCALL_NR(*regs);
@@ -226,11 +226,10 @@ static __always_inline bool describe(struct sock *sk, long ret, int dir, struct 
 	e->bytes = ret;
 	e->dir = dir;
 	/* the same identity as io.bpf.c's, which runs first and creates missing cookies */
-	e->sock_id = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) ?: (__u64)sk;
-	if ((e->syscall == NR_SENDTO || e->syscall == NR_RECVFROM) &&
-	    PT_REGS_PARM5_CORE_SYSCALL(*regs))
+	e->sock_id = SK_READ(typed, sk, __sk_common.skc_cookie.counter) ?: (__u64)sk;
+	if ((e->syscall == NR_SENDTO || e->syscall == NR_RECVFROM) && PT_REGS_PARM5_SYSCALL(*regs))
 		e->flags |= SS_EV_ADDR;
-	if (BPF_CORE_READ(task, flags) & PF_IO_WORKER)
+	if (task->flags & PF_IO_WORKER)
 		e->flags |= SS_EV_IO_WORKER;
 	return true;
 }
@@ -253,12 +252,12 @@ static __always_inline int emit_with_payload(struct ss_event *hdr, struct pt_reg
 	return 0;
 }
 
-static __always_inline int trace_call(struct sock *sk, long ret, int dir, int flags)
+static __always_inline int trace_call(struct sock *sk, long ret, int dir, int flags, bool typed)
 {
 	struct ss_event hdr = {}, *e;
 	struct pt_regs *regs;
 
-	if (!moved_data(ret, dir, flags) || !describe(sk, ret, dir, &hdr, &regs))
+	if (!moved_data(ret, dir, flags) || !describe(sk, ret, dir, &hdr, &regs, typed))
 		return 0;
 	if (payload_max)
 		return emit_with_payload(&hdr, regs);
@@ -274,12 +273,12 @@ static __always_inline int trace_call(struct sock *sk, long ret, int dir, int fl
 
 static __always_inline int on_call_btf(struct sock *sk, long ret, int dir, int flags)
 {
-	return trace_call(sk, ret, dir, flags);
+	return trace_call(sk, ret, dir, flags, true);
 }
 
 static __always_inline int on_call_untyped(struct sock *sk, long ret, int dir, int flags)
 {
-	return trace_call(sk, ret, dir, flags);
+	return trace_call(sk, ret, dir, flags, false);
 }
 
 #include "sock_hooks.bpf.h"

@@ -330,7 +330,7 @@ void opts_usage(FILE *f, unsigned groups)
 		      f);
 	if (groups & OPTS_TIMING)
 		fputs("Timing:\n"
-		      "  -i, --interval SECS     refresh interval (default 1)\n"
+		      "  -i, --interval SECS     refresh interval (default 1; serve: 5)\n"
 		      "      --count N           stop after N intervals (trace: N events)\n"
 		      "      --duration SECS     stop after SECS seconds\n",
 		      f);

@@ -331,6 +331,39 @@ class TestEvents(ConnsCase):
         self.assertTrue(drops, "iptables drops reported with their reason")
         self.assertEqual({l["pid"] for l in drops}, {self.server_pid}, drops[:3])
 
+    def test_full_receive_queue_attributed(self):
+        """A receiver shrinks its buffer below the window it already advertised: what no longer
+        fits is dropped (PROTO_MEM), in the sender's softirq, and the drop is the receiver's."""
+        done = []
+
+        def act():
+            done.append(h.run(["/usr/bin/python3", "-c", RCVQ_FULL], timeout=30))
+
+        lines = self.events_during(act)
+        receiver, sender, port = map(int, done[0].stdout.split())
+        drops = [l for l in lines if l["type"] == "drop" and l["lport"] == port]
+        self.assertIn("PROTO_MEM", {l["reason"] for l in drops}, drops)
+        self.assertEqual({l["pid"] for l in drops}, {receiver}, "not the sender %d" % sender)
+
+
+RCVQ_FULL = r"""
+import os, socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+port = l.getsockname()[1]
+child = os.fork()
+if child == 0:  # the sender: as fast as the window allows, for 1.5 s
+    c = socket.create_connection(("127.0.0.1", port)); c.setblocking(False)
+    end = time.time() + 1.5
+    while time.time() < end:
+        try: c.send(b"x" * 65536)
+        except BlockingIOError: time.sleep(0.001)
+    os._exit(0)
+a, _ = l.accept()
+time.sleep(0.05)  # the window is open; now the buffer shrinks to its minimum
+a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+os.waitpid(child, 0)
+print(os.getpid(), child, a.getsockname()[1], flush=True)
+"""
 
 BAD_CSUM = r"""
 import socket, struct, sys

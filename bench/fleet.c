@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MAX_SOCKS 64
 #define MSG	  16 /* bytes per write */
 
@@ -44,24 +46,30 @@ static volatile sig_atomic_t stop;
 static pid_t *kids;
 static int nkids;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fleet: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* Reads what arrived on every readable socket, counting it; a peer gone is polled no more. */
+static void drain(struct pollfd *pfd, int n, struct tally *t)
+{
+	char buf[4096];
+
+	for (int i = 0; i < n; i++) {
+		ssize_t got;
+
+		if (!(pfd[i].revents & POLLIN))
+			continue;
+		got = read(pfd[i].fd, buf, sizeof(buf));
+		if (got > 0) {
+			t->recv_calls++;
+			t->recv_bytes += got;
+		} else {
+			pfd[i].events = 0;
+		}
+	}
 }
 
 /* One member: K/2 connections out, K/2 accepted, then traffic until the deadline. */
@@ -70,7 +78,7 @@ static void member(int idx, int lfd, const struct sockaddr_in *sa, const struct 
 {
 	struct pollfd pfd[MAX_SOCKS];
 	struct tally t = {0};
-	char buf[4096], msg[MSG];
+	char buf[1], msg[MSG];
 	int n = 0, next = 0;
 	double when, deadline;
 
@@ -115,19 +123,7 @@ static void member(int idx, int lfd, const struct sockaddr_in *sa, const struct 
 			wait_ms = (int)((deadline - now_s()) * 1000) + 1;
 		if (poll(pfd, n, wait_ms) < 0 && errno != EINTR)
 			die("poll");
-		for (int i = 0; i < n; i++) {
-			ssize_t got;
-
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			got = read(pfd[i].fd, buf, sizeof(buf));
-			if (got > 0) {
-				t.recv_calls++;
-				t.recv_bytes += got;
-			} else if (got == 0) {
-				pfd[i].events = 0; /* the peer left early: stop polling it */
-			}
-		}
+		drain(pfd, n, &t);
 		if (now_s() >= when) {
 			ssize_t w = write(pfd[next].fd, msg, sizeof(msg));
 
@@ -144,19 +140,7 @@ static void member(int idx, int lfd, const struct sockaddr_in *sa, const struct 
 	for (double end = now_s() + 0.5; now_s() < end;) {
 		if (poll(pfd, n, 50) <= 0)
 			continue;
-		for (int i = 0; i < n; i++) {
-			ssize_t got;
-
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			got = read(pfd[i].fd, buf, sizeof(buf));
-			if (got > 0) {
-				t.recv_calls++;
-				t.recv_bytes += got;
-			} else {
-				pfd[i].events = 0;
-			}
-		}
+		drain(pfd, n, &t);
 	}
 	if (write(tally_fd, &t, sizeof(t)) != sizeof(t)) /* < PIPE_BUF: atomic */
 		_exit(1);

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define BATCH	 64    /* messages per sendmmsg/recvmmsg */
 #define MAX_SIZE 16384 /* --payload's maximum: enough for any capture size */
 #define RCVBUF	 (32 << 20)
@@ -48,39 +50,6 @@ struct cfg {
 	int cpu;
 	double rate; /* socket calls per second, 0 = unpaced */
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "flood: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = {(time_t)s, (long)((s - (time_t)s) * 1e9)};
-
-	nanosleep(&ts, NULL);
-}
 
 /* The receive side: counts every call that returned data, until told to stop. */
 static void receive(int fd, const struct cfg *c, int wfd)

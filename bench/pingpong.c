@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MAX_SIZE 65536
 #define QUIT_LEN 1 /* a datagram of this length tells the UDP server to stop */
 
@@ -42,32 +44,6 @@ struct cfg {
 	uint64_t max_rt;
 	double rate;
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pingpong: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
 
 /* Sends all of buf (TCP may in principle send less); returns 0 or -1. */
 static int send_all(int fd, const char *buf, size_t len, struct tally *t)

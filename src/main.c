@@ -48,8 +48,11 @@ int cmd_parse(const char *name, struct ss_opts *o, unsigned groups, const struct
 	char err[512];
 
 	switch (opts_parse(o, groups, cmd, argc, argv, err, sizeof(err))) {
-	case 1:
+	case OPTS_HELP:
 		usage(stdout);
+		return 0;
+	case OPTS_VERSION:
+		printf("sockscope %s\n", SOCKSCOPE_VERSION);
 		return 0;
 	case -1:
 		return cmd_usage_error(name, err);

@@ -41,12 +41,13 @@ static const struct common_opt common[] = {
 	{ OPTS_FILTER, { "dport", required_argument, NULL, 'd' }, "d:" },
 	{ OPTS_FILTER, { "attach", required_argument, NULL, OPT_ATTACH }, "" },
 	{ OPTS_FILTER, { "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }, "" },
-	{ OPTS_TIMING, { "interval", required_argument, NULL, 'i' }, "i:" },
+	{ OPTS_INTERVAL, { "interval", required_argument, NULL, 'i' }, "i:" },
 	{ OPTS_TIMING, { "count", required_argument, NULL, OPT_COUNT }, "" },
 	{ OPTS_TIMING, { "duration", required_argument, NULL, OPT_DURATION }, "" },
 	{ OPTS_OUTPUT, { "json", no_argument, NULL, OPT_JSON }, "" },
 	{ ~0u, { "verbose", no_argument, NULL, 'v' }, "v" },
 	{ ~0u, { "help", no_argument, NULL, 'h' }, "h" },
+	{ ~0u, { "version", no_argument, NULL, 'V' }, "V" },
 };
 
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
@@ -278,8 +279,8 @@ int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		if (c == 'h')
-			return 1;
+		if (c == 'h' || c == 'V')
+			return c == 'h' ? OPTS_HELP : OPTS_VERSION;
 		if (c == '?' || c == ':') {
 			unknown_option(argv, c, lo, err, len);
 			return -1;
@@ -314,7 +315,7 @@ int opts_check(const struct ss_opts *o, char *err, size_t len)
 	return 0;
 }
 
-void opts_usage(FILE *f, unsigned groups)
+void opts_usage(FILE *f, unsigned groups, double interval, const char *count_of)
 {
 	if (groups & OPTS_FILTER)
 		fputs("Filters (applied in the kernel):\n"
@@ -328,17 +329,20 @@ void opts_usage(FILE *f, unsigned groups)
 		      "      --attach MODE       auto, tp_btf, raw_tp, fentry or kprobe\n"
 		      "      --max-sockets N     kernel socket table size (default 32768)\n",
 		      f);
+	if (groups & (OPTS_TIMING | OPTS_INTERVAL))
+		fputs("Timing:\n", f);
+	if (groups & OPTS_INTERVAL)
+		fprintf(f, "  -i, --interval SECS     refresh interval (default %g)\n", interval);
 	if (groups & OPTS_TIMING)
-		fputs("Timing:\n"
-		      "  -i, --interval SECS     refresh interval (default 1; serve: 5)\n"
-		      "      --count N           stop after N intervals (trace: N events)\n"
-		      "      --duration SECS     stop after SECS seconds\n",
-		      f);
+		fprintf(f, "      --count N           stop after N %s\n"
+			   "      --duration SECS     stop after SECS seconds\n",
+			count_of);
 	if (groups & OPTS_OUTPUT)
 		fputs("Output:\n"
 		      "      --json              one JSON object per line\n",
 		      f);
 	fputs("  -v, --verbose           say what is attached and how\n"
-	      "  -h, --help              this help\n",
+	      "  -h, --help              this help\n"
+	      "  -V, --version           the version\n",
 	      f);
 }

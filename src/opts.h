@@ -19,8 +19,9 @@
 
 /* Which groups of common options a subcommand takes. */
 #define OPTS_FILTER (1u << 0) /* -p -c --cgroup -4 -6 --tcp --udp -s -d */
-#define OPTS_TIMING (1u << 1) /* -i --count --duration */
-#define OPTS_OUTPUT (1u << 2) /* --json */
+#define OPTS_TIMING (1u << 1)   /* --count --duration */
+#define OPTS_OUTPUT (1u << 2)   /* --json */
+#define OPTS_INTERVAL (1u << 3) /* -i */
 
 struct ss_opts {
 	struct ss_filter filt;
@@ -49,9 +50,12 @@ struct ss_cmd_opts {
 void opts_init(struct ss_opts *o);
 void opts_free(struct ss_opts *o);
 
+enum { OPTS_HELP = 1, OPTS_VERSION = 2 };
+
 /*
- * Parses argv (argv[0] is the subcommand name). Returns 0 on success, 1 when --help was
- * asked (nothing else done), -1 on bad input with a one-line message in err.
+ * Parses argv (argv[0] is the subcommand name). Returns 0 on success, OPTS_HELP or
+ * OPTS_VERSION when that was asked (nothing else done), -1 on bad input with a one-line
+ * message in err.
  */
 int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd, int argc,
 	       char **argv, char *err, size_t len);
@@ -67,6 +71,7 @@ int opts_parse_comm(struct ss_opts *o, const char *arg, char *err, size_t len);
 int opts_check(const struct ss_opts *o, char *err, size_t len);
 
 /* Help text of the common option groups, for subcommand usage messages. */
-void opts_usage(FILE *f, unsigned groups);
+/* The common options' help; the default interval and what --count counts vary by command. */
+void opts_usage(FILE *f, unsigned groups, double interval, const char *count_of);
 
 #endif

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CONNS_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT)
+#define CONNS_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
 #define CLEAR	     "\033[H\033[2J"
 
 enum { OPT_SORT = 3000, OPT_EVENTS };
@@ -85,7 +85,7 @@ static void usage(FILE *f)
 	      "      --events            stream state changes, retransmits, resets, bad\n"
 	      "                          checksums and drops (with the kernel's reason) instead\n",
 	      f);
-	opts_usage(f, CONNS_GROUPS);
+	opts_usage(f, CONNS_GROUPS, 1, "intervals");
 	fputs("\nExamples:\n"
 	      "  sockscope conns -p 1234           one process's connections\n"
 	      "  sockscope conns -d 443 --sort srtt_us\n"

@@ -179,7 +179,7 @@ static void print_internals(FILE *f, const struct conn_view *v)
 		snprintf(ss, sizeof(ss), "-");
 	else
 		snprintf(ss, sizeof(ss), "%u", r->ssthresh);
-	fprintf(f, "        cwnd %u ssthresh %s rtt %.2f/%.2f ms wnd %s/%s inflight %u (%s) "
+	fprintf(f, "        cwnd %u ssthresh %s rtt %.3f/%.3f ms wnd %s/%s inflight %u (%s) "
 		   "q %u/%u buf %s/%s ca %s\n",
 		r->cwnd, ss, r->srtt_us / 1000.0, r->rttvar_us / 1000.0,
 		fmt_bytes(a, sizeof(a), r->snd_wnd), fmt_bytes(b, sizeof(b), r->rcv_wnd),

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 	      "subcommand the way it would attach here, or why none works. Exit status 0 when\n"
 	      "every subcommand can run, 1 otherwise.\n\n",
 	      f);
-	opts_usage(f, OPTS_OUTPUT);
+	opts_usage(f, OPTS_OUTPUT, 0, NULL);
 }
 
 static const char *fs_state(const char *path, long magic)
@@ -66,25 +66,70 @@ static void json_way(const struct ss_hook_use *u, const struct ss_way *w, bool o
 	jw_end(&j);
 }
 
-static void show_machine(void)
-{
+struct machine {
 	struct utsname u;
-	char cg[4096] = "";
+	bool btf, cap[4];
+	const char *tracefs, *bpffs;
+	char cgroup[4096]; /* empty when not mounted */
+};
 
-	uname(&u);
-	printf("kernel      %s %s (%s)\n", u.sysname, u.release, u.machine);
+static const char *const cap_names[4] = { "CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN",
+					  "CAP_SYS_ADMIN" };
+static const char *const cap_keys[4] = { "cap_bpf", "cap_perfmon", "cap_net_admin",
+					 "cap_sys_admin" };
+
+static void look_at_machine(struct machine *m)
+{
+	const int caps[4] = { SS_CAP_BPF, SS_CAP_PERFMON, SS_CAP_NET_ADMIN, SS_CAP_SYS_ADMIN };
+
+	uname(&m->u);
+	m->btf = ss_have_vmlinux_btf();
+	for (int i = 0; i < 4; i++)
+		m->cap[i] = ss_has_cap(caps[i]);
+	m->tracefs = fs_state("/sys/kernel/tracing", TRACEFS_MAGIC);
+	m->bpffs = fs_state("/sys/fs/bpf", BPF_FS_MAGIC);
+	if (!ss_find_mount("cgroup2", m->cgroup, sizeof(m->cgroup)))
+		m->cgroup[0] = '\0';
+}
+
+static void machine_json(const struct machine *m)
+{
+	struct jw j;
+
+	jw_begin(&j, stdout);
+	jw_str(&j, "type", "machine");
+	jw_str(&j, "kernel", m->u.release);
+	jw_str(&j, "arch", m->u.machine);
+	jw_bool(&j, "btf", m->btf);
+	jw_u64(&j, "uid", getuid());
+	for (int i = 0; i < 4; i++)
+		jw_bool(&j, cap_keys[i], m->cap[i]);
+	jw_str(&j, "tracefs", m->tracefs);
+	jw_str(&j, "bpffs", m->bpffs);
+	jw_str(&j, "cgroup2", m->cgroup[0] ? m->cgroup : "not mounted");
+	jw_end(&j);
+}
+
+static void show_machine(bool json)
+{
+	struct machine m;
+
+	look_at_machine(&m);
+	if (json) {
+		machine_json(&m);
+		return;
+	}
+	printf("kernel      %s %s (%s)\n", m.u.sysname, m.u.release, m.u.machine);
 	printf("btf         /sys/kernel/btf/vmlinux %s\n",
-	       ss_have_vmlinux_btf() ? "present" : "MISSING (CO-RE needs CONFIG_DEBUG_INFO_BTF)");
-	printf("privileges  uid %u; CAP_BPF %s, CAP_PERFMON %s, CAP_NET_ADMIN %s, CAP_SYS_ADMIN %s\n",
-	       getuid(), ss_has_cap(SS_CAP_BPF) ? "yes" : "no",
-	       ss_has_cap(SS_CAP_PERFMON) ? "yes" : "no",
-	       ss_has_cap(SS_CAP_NET_ADMIN) ? "yes" : "no",
-	       ss_has_cap(SS_CAP_SYS_ADMIN) ? "yes" : "no");
+	       m.btf ? "present" : "MISSING (CO-RE needs CONFIG_DEBUG_INFO_BTF)");
+	printf("privileges  uid %u;", getuid());
+	for (int i = 0; i < 4; i++)
+		printf(" %s %s%s", cap_names[i], m.cap[i] ? "yes" : "no", i < 3 ? "," : "\n");
 	printf("tracefs     /sys/kernel/tracing %s (mounted on demand for kprobes without PMU)\n",
-	       fs_state("/sys/kernel/tracing", TRACEFS_MAGIC));
-	printf("bpffs       /sys/fs/bpf %s (not needed)\n", fs_state("/sys/fs/bpf", BPF_FS_MAGIC));
-	if (ss_find_mount("cgroup2", cg, sizeof(cg)))
-		printf("cgroup2     %s\n", cg);
+	       m.tracefs);
+	printf("bpffs       /sys/fs/bpf %s (not needed)\n", m.bpffs);
+	if (m.cgroup[0])
+		printf("cgroup2     %s\n", m.cgroup);
 	else
 		printf("cgroup2     not mounted (mounted on demand under /run/sockscope)\n");
 }
@@ -141,10 +186,10 @@ int cmd_doctor(int argc, char **argv)
 	if ((ret = cmd_parse("doctor", &o, OPTS_OUTPUT, NULL, argc, argv, usage)) != CMD_GO)
 		return ret;
 	ss_libbpf_log_init(o.verbose);
-	if (!o.json)
-		show_machine();
+	show_machine(o.json);
 	if (ss_check_privileges(err, sizeof(err))) {
-		printf("\nhooks       cannot be probed: sockscope %s\n", err);
+		fflush(stdout);
+		fprintf(stderr, "sockscope doctor: cannot probe the hooks: %s\n", err);
 		return 1;
 	}
 	ok = show_hooks(o.json);

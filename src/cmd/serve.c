@@ -27,7 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SERVE_GROUPS (OPTS_FILTER | OPTS_TIMING)
+/* With a thousand processes a refresh costs ~15 ms: every second would be 1.5% of a core. */
+#define SERVE_INTERVAL 5
+#define SERVE_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL)
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define OPENMETRICS  "application/openmetrics-text"
 
@@ -87,7 +89,7 @@ static void usage(FILE *f)
 	      "      --max-series N      export at most N processes; the rest are counted as\n"
 	      "                          refused (default 10000)\n",
 	      f);
-	opts_usage(f, SERVE_GROUPS);
+	opts_usage(f, SERVE_GROUPS, SERVE_INTERVAL, "intervals");
 	fputs("\nExamples:\n"
 	      "  sockscope serve                             metrics on 127.0.0.1:9577\n"
 	      "  sockscope serve --listen [::]:9577 -c nginx\n"
@@ -245,12 +247,17 @@ int cmd_serve(int argc, char **argv)
 	int ret = 0;
 
 	opts_init(&s.o);
-	s.o.interval = 5; /* with a thousand processes a refresh costs ~15 ms: 1 s would be 1.5% */
+	s.o.interval = SERVE_INTERVAL;
 	serve_parse_listen("127.0.0.1:9577", &s.listen, err, sizeof(err));
 	pthread_mutex_init(&s.lock, NULL);
 	if ((ret = cmd_parse("serve", &s.o, SERVE_GROUPS, &cmd, argc, argv, usage)) != CMD_GO) {
 		stop(&s);
 		return ret;
+	}
+	/* before the checks made as --user, which only a privileged process can make */
+	if (ss_check_privileges(err, sizeof(err))) {
+		stop(&s);
+		return cmd_fail("serve", err);
 	}
 	if (serve_check(&s, err, sizeof(err))) {
 		stop(&s);

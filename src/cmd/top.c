@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define TOP_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT)
+#define TOP_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
 #define CLEAR	   "\033[H\033[2J"
 
 struct top {
@@ -51,7 +51,7 @@ static void usage(FILE *f)
 	      "connection on Ctrl-C, SIGTERM, --count, --duration, or when all -p processes exit.\n\n"
 	      "      --by pid|comm       one row per process (default) or per process name\n",
 	      f);
-	opts_usage(f, TOP_GROUPS);
+	opts_usage(f, TOP_GROUPS, 1, "intervals");
 	fputs("\nExamples:\n"
 	      "  sockscope top                     all processes, every second\n"
 	      "  sockscope top -p 1234,5678 -i 5   two processes, every 5 seconds\n"

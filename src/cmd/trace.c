@@ -120,10 +120,11 @@ static void usage(FILE *f)
 	      "      --payload[=N]       also capture the first N bytes each call moved (default\n"
 	      "                          2000, at most 16384); off unless asked for\n"
 	      "      --hex               show payloads as a hexdump instead of escaped text\n"
+	      "                          (turns on --payload if not given)\n"
 	      "      --timestamp ns|wall kernel monotonic nanoseconds, or wall clock (default)\n"
 	      "      --buffer-size SIZE  ring buffer size, e.g. 64M (default 16M)\n",
 	      f);
-	opts_usage(f, TRACE_GROUPS);
+	opts_usage(f, TRACE_GROUPS, 0, "events");
 	fputs("\nExamples:\n"
 	      "  sockscope trace -p 1234                  every call of one process\n"
 	      "  sockscope trace -d 80 --payload=200      HTTP requests and what came back\n"

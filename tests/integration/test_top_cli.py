@@ -2,6 +2,7 @@
 """How `sockscope top` starts and ends: bad input (exit 2, one line), missing privilege
 (exit 1), signals, --count, --duration, a closed pipe, and no BPF program left behind."""
 
+import json
 import os
 import re
 import signal
@@ -66,7 +67,8 @@ class TestBadInput(unittest.TestCase):
             self.assertTrue(r.stderr.strip())
 
     def test_help_and_version(self):
-        for args in (["--help"], ["top", "--help"], ["doctor", "--help"], ["--version"]):
+        for args in (["--help"], ["top", "--help"], ["doctor", "--help"], ["--version"],
+                     ["conns", "--version"], ["trace", "-V"]):
             r = h.run([h.SOCKSCOPE] + args)
             self.assertEqual(r.returncode, 0, args)
             self.assertTrue(r.stdout)
@@ -82,11 +84,18 @@ class TestLifecycle(unittest.TestCase):
         h.require_root(self)
 
     def test_not_root_exits_1(self):
-        r = h.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                   "--inh-caps=-all", h.SOCKSCOPE, "top"])
-        self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn("root", r.stderr)
-        self.assertIn("CAP_BPF", r.stderr)
+        """Every command says what privilege it lacks, exit 1; doctor --json stays JSON."""
+        for args in (["top"], ["trace"], ["conns"], ["serve", "--textfile", "/tmp/ss.prom"],
+                     ["doctor"], ["doctor", "--json"]):
+            r = h.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                       "--inh-caps=-all", h.SOCKSCOPE] + args)
+            self.assertEqual(r.returncode, 1, (args, r.stderr))
+            self.assertEqual(len(r.stderr.splitlines()), 1, (args, r.stderr))
+            self.assertIn("root", r.stderr)
+            self.assertIn("CAP_BPF", r.stderr)
+            if "--json" in args:
+                kinds = [json.loads(l)["type"] for l in r.stdout.splitlines()]
+                self.assertEqual(kinds, ["machine"], r.stdout)
 
     def test_forced_mode_unavailable_exits_1(self):
         """On a kernel that refuses a forced mode, say which hook and why; exit 1."""

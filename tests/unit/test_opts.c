@@ -15,7 +15,7 @@
 
 #include "opts.h"
 
-#define GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT)
+#define GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
 /* An argv as a subcommand sees it: argv[0] is its name, and it is NULL-terminated. */
 #define ARGV(...) ((char *[]){ "top", __VA_ARGS__, NULL })
 
@@ -151,6 +151,9 @@ static void test_groups_limit_options(void **state)
 	assert_string_equal(err, "unknown option '-p'");
 	assert_int_equal(parse_groups(OPTS_FILTER, NULL, ARGV("--json")), -1);
 	assert_string_equal(err, "unknown option '--json'");
+	/* trace has --count and --duration but no refresh */
+	assert_int_equal(parse_groups(OPTS_TIMING, NULL, ARGV("-i", "2")), -1);
+	assert_string_equal(err, "unknown option '-i'");
 	assert_int_equal(parse_groups(0, NULL, ARGV("-v", "-v")), 0);
 	assert_int_equal(o.verbose, 2);
 }
@@ -318,9 +321,11 @@ static void test_attach(void **state)
 static void test_help(void **state)
 {
 	(void)state;
-	assert_int_equal(parse(ARGV("-h")), 1);
+	assert_int_equal(parse(ARGV("-h")), OPTS_HELP);
 	/* help wins even after an option that was fine */
-	assert_int_equal(parse(ARGV("-v", "--help")), 1);
+	assert_int_equal(parse(ARGV("-v", "--help")), OPTS_HELP);
+	assert_int_equal(parse(ARGV("-p", "1", "--version")), OPTS_VERSION);
+	assert_int_equal(parse(ARGV("-V")), OPTS_VERSION);
 }
 
 /* A PID no process has: pid_max bounds them, so search down from there. */

@@ -38,7 +38,8 @@ struct conns {
 	const struct ss_conn_row *rows;
 	struct ss_conn_row *closed;
 	size_t nrows, nclosed, capclosed;
-	struct timespec mono_now;
+	struct timespec mono_now; /* when the last refresh started */
+	int64_t refresh_ms;	  /* and how long it took */
 	int64_t mono_to_real;
 	uint64_t lost_reported;
 };
@@ -110,13 +111,6 @@ static void on_final(void *ctx, const struct ss_conn_row *r)
 	c->closed[c->nclosed++] = *r;
 }
 
-static void on_event(void *ctx, const struct ss_conn_event *e)
-{
-	struct conns *c = ctx;
-
-	conn_event_print(stdout, e, c->o.json, c->mono_to_real, c->views, c->nviews, c->io);
-}
-
 static int grow_views(struct conns *c, size_t n)
 {
 	struct conn_view *grown;
@@ -132,6 +126,14 @@ static int grow_views(struct conns *c, size_t n)
 }
 
 /* Live rows, then the closed ones, as views; closed ones are forgotten unless -a. */
+static int64_t ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
 static int refresh(struct conns *c)
 {
 	size_t n = 0;
@@ -155,7 +157,25 @@ static int refresh(struct conns *c)
 	c->nviews = n;
 	if (!c->all)
 		c->nclosed = 0;
+	c->refresh_ms = ms_since(&c->mono_now);
 	return 0;
+}
+
+/*
+ * An event of a socket the table does not know yet (made since the last refresh) is worth
+ * a fresh look at the table: as soon as 5 ms after the last one, but never more than a tenth
+ * of the time, however long a walk of a large table takes.
+ */
+static void on_event(void *ctx, const struct ss_conn_event *ev)
+{
+	struct conns *c = ctx;
+	struct ss_conn_event e = *ev;
+	int64_t gap = c->refresh_ms * 10 > 5 ? c->refresh_ms * 10 : 5;
+
+	if (!conn_event_attribute(&e, c->views, c->nviews, c->io) &&
+	    ms_since(&c->mono_now) >= gap && !refresh(c))
+		conn_event_attribute(&e, c->views, c->nviews, c->io);
+	conn_event_print(stdout, &e, c->o.json, c->mono_to_real, c->views, c->nviews, c->io);
 }
 
 static void show(struct conns *c)

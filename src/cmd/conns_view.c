@@ -104,6 +104,23 @@ void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct ss_
 	}
 }
 
+static bool any_addr(const __u8 *a)
+{
+	static const __u8 zero[16];
+
+	return !memcmp(a, zero, 16);
+}
+
+/* Whether listener l takes connections to local end a (a dual-stack [::] one takes IPv4 too). */
+static bool listens_for(const struct ss_addrs *l, const struct ss_addrs *a)
+{
+	if (l->lport != a->lport)
+		return false;
+	if (l->family != a->family)
+		return l->family == AF_INET6 && any_addr(l->laddr);
+	return any_addr(l->laddr) || !memcmp(l->laddr, a->laddr, 16);
+}
+
 void conn_views_roles(struct conn_view *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -114,8 +131,7 @@ void conn_views_roles(struct conn_view *v, size_t n)
 			continue;
 		v[i].role = SS_ROLE_CLIENT;
 		for (size_t j = 0; j < n; j++)
-			if (v[j].role == SS_ROLE_LISTEN && v[j].r.a.lport == v[i].r.a.lport &&
-			    v[j].r.a.family == v[i].r.a.family)
+			if (v[j].role == SS_ROLE_LISTEN && listens_for(&v[j].r.a, &v[i].r.a))
 				v[i].role = SS_ROLE_SERVER;
 	}
 }
@@ -269,26 +285,31 @@ static bool same_ends(const struct ss_addrs *a, const struct ss_addrs *b)
 	       !memcmp(a->laddr, b->laddr, 16) && !memcmp(a->raddr, b->raddr, 16);
 }
 
-/* The owner of an event that came without one, found by its addresses. */
-static void attribute(struct ss_conn_event *e, const struct conn_view *v, size_t n,
-		      struct ss_io *io)
+static bool owned_by(struct ss_conn_event *e, uint32_t pid, const char *comm)
+{
+	e->pid = pid;
+	memcpy(e->comm, comm, sizeof(e->comm));
+	return true;
+}
+
+bool conn_event_attribute(struct ss_conn_event *e, const struct conn_view *v, size_t n,
+			  struct ss_io *io)
 {
 	const struct ss_conn *c;
 
-	for (size_t i = 0; i < n; i++) {
-		if (same_ends(&v[i].r.a, &e->a)) {
-			e->pid = v[i].r.pid;
-			memcpy(e->comm, v[i].r.comm, sizeof(e->comm));
-			return;
-		}
-	}
-	for (size_t i = 0; (c = htab_next(ss_io_conns(io), &i));) {
-		if (c->rec.a.proto == IPPROTO_TCP && same_ends(&c->rec.a, &e->a)) {
-			e->pid = c->key.tgid;
-			memcpy(e->comm, c->rec.comm, sizeof(e->comm));
-			return;
-		}
-	}
+	if (e->pid)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (same_ends(&v[i].r.a, &e->a))
+			return owned_by(e, v[i].r.pid, v[i].r.comm);
+	for (size_t i = 0; (c = htab_next(ss_io_conns(io), &i));)
+		if (c->rec.a.proto == IPPROTO_TCP && same_ends(&c->rec.a, &e->a))
+			return owned_by(e, c->key.tgid, c->rec.comm);
+	/* a connection still in the accept queue is no process's yet but its listener's */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].r.state == TCP_LISTEN && listens_for(&v[i].r.a, &e->a))
+			return owned_by(e, v[i].r.pid, v[i].r.comm);
+	return false;
 }
 
 static const char *event_name(const struct ss_conn_event *e)
@@ -366,8 +387,7 @@ void conn_event_print(FILE *f, const struct ss_conn_event *ev, bool json, int64_
 	char when[40], name[64], l[64], r[64], detail[128];
 	struct jw w;
 
-	if (!e.pid)
-		attribute(&e, v, n, io);
+	conn_event_attribute(&e, v, n, io);
 	if (json) {
 		jw_begin(&w, f);
 		jw_str(&w, "type", event_name(&e));

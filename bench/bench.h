@@ -4,7 +4,9 @@
 #define SOCKSCOPE_BENCH_H
 
 #include <errno.h>
+#include <getopt.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,23 @@ static inline void sleep_s(double s)
 	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
 
 	nanosleep(&ts, NULL);
+}
+
+/* -t SECS, -s BYTES and -C CPU, which every load generator takes; false for other options. */
+static inline bool load_option(int opt, double *secs, size_t *size, int *cpu)
+{
+	switch (opt) {
+	case 't':
+		*secs = atof(optarg);
+		return true;
+	case 's':
+		*size = strtoul(optarg, NULL, 10);
+		return true;
+	case 'C':
+		*cpu = atoi(optarg);
+		return true;
+	}
+	return false;
 }
 
 #endif

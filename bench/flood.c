@@ -168,18 +168,11 @@ static void parse(int argc, char **argv, struct cfg *c)
 	int opt;
 
 	while ((opt = getopt(argc, argv, "Tt:s:C:r:h")) != -1) {
+		if (load_option(opt, &c->secs, &c->size, &c->cpu))
+			continue;
 		switch (opt) {
 		case 'T':
 			c->tcp = 1;
-			break;
-		case 't':
-			c->secs = atof(optarg);
-			break;
-		case 's':
-			c->size = strtoul(optarg, NULL, 10);
-			break;
-		case 'C':
-			c->cpu = atoi(optarg);
 			break;
 		case 'r':
 			c->rate = atof(optarg);

@@ -275,18 +275,11 @@ static void parse(int argc, char **argv, struct cfg *c)
 	int opt;
 
 	while ((opt = getopt(argc, argv, "ut:s:C:P:n:r:h")) != -1) {
+		if (load_option(opt, &c->secs, &c->size, &c->cpu))
+			continue;
 		switch (opt) {
 		case 'u':
 			c->udp = 1;
-			break;
-		case 't':
-			c->secs = atof(optarg);
-			break;
-		case 's':
-			c->size = strtoul(optarg, NULL, 10);
-			break;
-		case 'C':
-			c->cpu = atoi(optarg);
 			break;
 		case 'P':
 			c->port = atoi(optarg);

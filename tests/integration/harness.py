@@ -91,6 +91,13 @@ def run(cmd, timeout=20, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
 
 
+def script(code):
+    """A Python program given as source, stdin and stdout piped: it says on stdout what it
+    made (ports) and waits on stdin for the test to let it go on."""
+    return subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+
+
 class Sockscope:
     """A running `sockscope` whose readiness is known and whose output is parsed."""
 

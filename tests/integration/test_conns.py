@@ -7,7 +7,6 @@ drops are attributed to the socket's owner, not to whatever ran on the CPU."""
 
 import re
 import signal
-import subprocess
 import time
 import unittest
 
@@ -161,8 +160,7 @@ class TestTable(ConnsCase):
                 "port = s.getsockname()[1]\n"
                 "cs = [socket.create_connection(('127.0.0.1', port)) for _ in range(4)]\n"
                 "print(port, flush=True); sys.stdin.read(1)\n")
-        p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+        p = h.script(code)
         try:
             port = int(p.stdout.readline())
             rows = conns_once([p.pid], "-s", str(port))
@@ -285,8 +283,7 @@ class TestEvents(ConnsCase):
         procs = []
 
         def act():
-            p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, text=True)
+            p = h.script(code)
             procs.append(p)
             procs.append([int(x) for x in p.stdout.readline().split()])
 

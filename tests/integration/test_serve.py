@@ -216,8 +216,7 @@ class TestHostileNames(unittest.TestCase):
                 "c = socket.create_connection(s.getsockname()); a, _ = s.accept()\n"
                 "c.sendall(b'x' * 4321); a.recv(10000)\n"
                 "print('done', flush=True); sys.stdin.read(1)\n")
-        p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+        p = h.script(code)
         serve = Serve("-p", str(p.pid))
         try:
             p.stdin.write("g")
@@ -257,8 +256,7 @@ class TestCardinality(unittest.TestCase):
             p.wait()
 
     def talker(self):
-        p = subprocess.Popen(["/usr/bin/python3", "-c", self.CODE], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+        p = h.script(self.CODE)
         self.procs.append(p)
         return p
 

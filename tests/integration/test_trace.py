@@ -7,7 +7,6 @@ events, and the count of lost events is exactly what was emitted minus what was 
 import base64
 import os
 import signal
-import subprocess
 import time
 import unittest
 
@@ -211,8 +210,7 @@ class TestUnconnectedUdp(TraceCase):
                 "s.sendto(b'a' * 11, r.getsockname())\n"
                 "s.sendmsg([b'b' * 7], [], 0, r.getsockname())\n"
                 "print(s.getsockname()[1], flush=True); sys.stdin.read(1)\n")
-        p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+        p = h.script(code)
         try:
             port = int(p.stdout.readline())
             sc = h.Sockscope(["trace", "--json", "-p", str(p.pid), "-d", str(port)])

@@ -215,13 +215,15 @@ def start_pair(proto, server_addr, client_addr, send_call, recv_call, nbytes, re
 
 class NetnsPair:
     """Two network namespaces joined by a veth pair, IPv4 10.201.0.1/.2 and IPv6
-    fd00:201::1/::2 (no duplicate address detection, so the addresses work at once)."""
+    fd00:201::1/::2 (no duplicate address detection, so the addresses work at once).
+    offload=False makes every TCP segment its own packet, for rules that drop packets."""
 
     A4, B4, A6, B6 = "10.201.0.1", "10.201.0.2", "fd00:201::1", "fd00:201::2"
 
-    def __init__(self):
+    def __init__(self, offload=True):
         tag = str(os.getpid())
         self.a, self.b = "ssa" + tag, "ssb" + tag
+        self.offload = offload
 
     def __enter__(self):
         try:
@@ -243,6 +245,8 @@ class NetnsPair:
             sh("ip", "-n", ns, "addr", "add", v4 + "/24", "dev", dev)
             sh("ip", "-n", ns, "addr", "add", v6 + "/64", "dev", dev, "nodad")
             sh("ip", "-n", ns, "link", "set", dev, "up")
+            if not self.offload:  # one packet per segment, as on a real wire
+                sh("ip", "-n", ns, "link", "set", "dev", dev, "gso_max_segs", "1")
 
     def __exit__(self, *exc):
         for ns in (self.a, self.b):

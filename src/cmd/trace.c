@@ -35,8 +35,19 @@
 enum { CH_SEND, CH_RECV, CH_MMSG, CH_COUNT };
 enum { OPT_PAYLOAD = 2000, OPT_HEX, OPT_TIMESTAMP, OPT_BUFFER };
 
+/* Addresses formatted once per connection, not once per event (they are most of a line). */
+struct addr_text {
+	struct ss_addrs a;
+	bool valid;
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN]; /* for JSON */
+	char ends[2 * 64 + 8]; /* "l:port -> r:port", for text */
+};
+
+#define ADDR_CACHE 64
+
 struct trace {
 	struct ss_opts o;
+	struct addr_text addr_cache[ADDR_CACHE];
 	uint32_t payload; /* bytes to capture, 0 = off */
 	bool hex, ts_ns;
 	uint32_t buffer;
@@ -171,10 +182,28 @@ static void print_payload_text(FILE *f, const struct trace *t, const struct ss_e
 	}
 }
 
-static void print_event_text(FILE *f, const struct trace *t, const struct ss_event *e,
+static const struct addr_text *addr_text(struct trace *t, const struct ss_event *e)
+{
+	struct addr_text *c = &t->addr_cache[e->sock_id % ADDR_CACHE];
+	char l[64], r[64];
+
+	if (c->valid && !memcmp(&c->a, &e->a, sizeof(e->a)))
+		return c;
+	c->a = e->a;
+	c->valid = true;
+	fmt_ip(c->l, sizeof(c->l), e->a.family, e->a.laddr);
+	fmt_ip(c->r, sizeof(c->r), e->a.family, e->a.raddr);
+	fmt_endpoint(l, sizeof(l), e->a.family, e->a.laddr, e->a.lport);
+	fmt_endpoint(r, sizeof(r), e->a.family, e->a.raddr, e->a.rport);
+	snprintf(c->ends, sizeof(c->ends), "%s -> %s", l, r);
+	return c;
+}
+
+static void print_event_text(FILE *f, struct trace *t, const struct ss_event *e,
 			     const uint8_t *payload)
 {
-	char when[32], name[64], l[64], r[64];
+	const struct addr_text *at = addr_text(t, e);
+	char when[32], name[64];
 	struct timespec ts;
 
 	if (t->ts_ns) {
@@ -184,28 +213,25 @@ static void print_event_text(FILE *f, const struct trace *t, const struct ss_eve
 		fmt_clock(when, sizeof(when), &ts, true);
 	}
 	table_name(name, sizeof(name), e->comm, sizeof(e->comm));
-	fmt_endpoint(l, sizeof(l), e->a.family, e->a.laddr, e->a.lport);
-	fmt_endpoint(r, sizeof(r), e->a.family, e->a.raddr, e->a.rport);
 	fprintf(f, "%-*s %-4s %-7u ", t->ts_ns ? 16 : 12, when, e->dir == SS_SEND ? "SEND" : "RECV",
 		e->pid);
 	table_cell(f, name, 15, true);
-	fprintf(f, " %-9s %7lld  %s %s -> %s\n", syscall_name(e->syscall, e->flags),
-		(long long)e->bytes, proto_name(e->a.proto), l, r);
+	fprintf(f, " %-9s %7lld  %s %s\n", syscall_name(e->syscall, e->flags),
+		(long long)e->bytes, proto_name(e->a.proto), at->ends);
 	if (t->payload)
 		print_payload_text(f, t, e, payload);
 }
 
-static void print_event_json(FILE *f, const struct trace *t, const struct ss_event *e,
+static void print_event_json(FILE *f, struct trace *t, const struct ss_event *e,
 			     const uint8_t *payload)
 {
 	static char b64[B64_LEN(SS_PAYLOAD_MAX) + 1];
-	char when[40], l[64], r[64];
+	const struct addr_text *at = addr_text(t, e);
+	char when[40];
 	struct timespec ts;
 	struct jw w;
 
 	event_time(t, e, &ts);
-	fmt_ip(l, sizeof(l), e->a.family, e->a.laddr);
-	fmt_ip(r, sizeof(r), e->a.family, e->a.raddr);
 	jw_begin(&w, f);
 	jw_str(&w, "type", "event");
 	jw_str(&w, "time", fmt_rfc3339(when, sizeof(when), &ts));
@@ -217,9 +243,9 @@ static void print_event_json(FILE *f, const struct trace *t, const struct ss_eve
 	jw_str(&w, "syscall", syscall_name(e->syscall, e->flags));
 	jw_str(&w, "proto", proto_name(e->a.proto));
 	jw_str(&w, "family", family_name(e->a.family));
-	jw_str(&w, "laddr", l);
+	jw_str(&w, "laddr", at->l);
 	jw_u64(&w, "lport", e->a.lport);
-	jw_str(&w, "raddr", r);
+	jw_str(&w, "raddr", at->r);
 	jw_u64(&w, "rport", e->a.rport);
 	jw_i64(&w, "bytes", e->bytes);
 	if (t->payload && !(e->flags & SS_EV_NO_PAYLOAD)) {

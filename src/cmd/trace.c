@@ -415,6 +415,15 @@ static void run_events(struct trace *t, struct run_clock *c)
 	report_drops(t);
 }
 
+static void say_capture(const struct trace *t)
+{
+	if (t->payload)
+		fprintf(stderr, "sockscope trace: capturing up to %u bytes of payload per call\n",
+			t->payload);
+	else
+		fputs("sockscope trace: payload capture off (--payload to capture)\n", stderr);
+}
+
 static int run(struct trace *t)
 {
 	char err[4096];
@@ -426,12 +435,10 @@ static int run(struct trace *t)
 	if (t->o.verbose) {
 		ss_io_describe(t->io, stderr);
 		ld_describe(t->ch, CH_COUNT, stderr);
-		fprintf(stderr, "sockscope trace: payload capture %s\n",
-			t->payload ? "on" : "off (--payload to capture)");
-		if (t->payload)
-			fprintf(stderr, "sockscope trace: capturing up to %u bytes per call\n",
-				t->payload);
 	}
+	/* on a terminal too, as tcpdump says its snapshot length: nobody should have to guess */
+	if (t->o.verbose || isatty(STDERR_FILENO))
+		say_capture(t);
 	cmd_ready("trace", t->o.verbose);
 	run_clock_start(&clock, 1.0, t->o.duration);
 	run_events(t, &clock);

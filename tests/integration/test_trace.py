@@ -263,10 +263,19 @@ class TestTraceCli(unittest.TestCase):
         (["-d", "x"], "invalid destination port"),
         (["-p", "1,,2"], "empty entry"),
         (["--count", "0"], "invalid count"),
+        (["-i", "1"], "unknown option '-i'"),
     ]
 
     def test_bad_input_exits_2(self):
         h.assert_bad_input(self, "trace", self.CASES)
+
+    def test_verbose_says_what_is_captured(self):
+        h.require_root(self)
+        for extra, said in (([], "payload capture off"), (["--payload=64"], "up to 64 bytes")):
+            r = h.run([h.SOCKSCOPE, "trace", "-v", "--duration", "0.5", "-p",
+                       str(os.getpid())] + extra, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(said, r.stderr)
 
     def test_count_events(self):
         h.require_root(self)

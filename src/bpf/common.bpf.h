@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers every kernel-side capability shares: the filter tunables and how they are tested,
- * and how a socket's addresses are read. Everything here reads the kernel through
- * BPF_CORE_READ so that it works the same from BTF-typed, raw tracepoint and kprobe contexts.
+ * and how a socket's addresses are read: with plain loads from BTF-typed contexts, with
+ * BPF_CORE_READ's probe reads from raw tracepoint and kprobe ones (SK_READ).
  */
 #ifndef SOCKSCOPE_COMMON_BPF_H
 #define SOCKSCOPE_COMMON_BPF_H

@@ -125,7 +125,6 @@ static int grow_views(struct conns *c, size_t n)
 	return 0;
 }
 
-/* Live rows, then the closed ones, as views; closed ones are forgotten unless -a. */
 static int64_t ms_since(const struct timespec *t)
 {
 	struct timespec now;
@@ -134,6 +133,7 @@ static int64_t ms_since(const struct timespec *t)
 	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
+/* Live rows, then the closed ones, as views; closed ones are forgotten unless -a. */
 static int refresh(struct conns *c)
 {
 	size_t n = 0;

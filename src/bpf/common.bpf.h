@@ -84,6 +84,21 @@ static __always_inline void v4_from_mapped(__u8 *a)
 #define SK_READ(typed, sk, field) ((typed) ? (sk)->field : BPF_CORE_READ(sk, field))
 
 /*
+ * Which socket, for every capability alike: its cookie, created when nobody has yet where
+ * the pointer is typed. Untyped contexts cannot create one; sockets made after start-up got
+ * one from io's cgroup programs, older ones are known by their address (kernel addresses
+ * have the top bit set, cookies never do, so the two cannot collide).
+ */
+static __always_inline __u64 sock_id(struct sock *sk, bool typed)
+{
+	__u64 id = SK_READ(typed, sk, __sk_common.skc_cookie.counter);
+
+	if (id)
+		return id;
+	return typed ? bpf_get_socket_cookie(sk) : (__u64)sk;
+}
+
+/*
  * Reads family, ports and addresses of a socket into the record layout. An IPv6 socket whose
  * peer (or, unconnected, whose local address) is IPv4-mapped carries IPv4 on the wire, so it
  * is stored and filtered as IPv4.

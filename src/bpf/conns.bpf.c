@@ -70,19 +70,6 @@ static __always_inline bool is_tcp(struct sock *sk)
 	       BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP;
 }
 
-/*
- * The same identity as io.bpf.c: the cookie, created here if need be where the pointer is
- * typed; untyped contexts fall back to the socket's address.
- */
-static __always_inline __u64 sock_id(struct sock *sk, bool typed)
-{
-	__u64 id = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-
-	if (id)
-		return id;
-	return typed ? bpf_get_socket_cookie(sk) : (__u64)sk;
-}
-
 /* The socket's addresses, or the last ones seen when it has already let its port go. */
 static __always_inline void addrs_of(struct sock *sk, const struct ss_tcp_info *i,
 				     struct ss_addrs *a)

@@ -155,36 +155,21 @@ static __always_inline void count_call(struct sock *sk, __u64 sock_id, long ret,
 	}
 }
 
-/* BTF-typed contexts read the cookie directly and create it when nobody has yet. */
-static __always_inline int on_call_btf(struct sock *sk, long ret, int dir, int flags)
+static __always_inline int on_call(struct sock *sk, long ret, int dir, int flags, bool typed)
 {
-	__u64 id;
-
-	if (!moved_data(ret, dir, flags))
-		return 0;
-	id = sk->__sk_common.skc_cookie.counter;
-	if (!id)
-		id = bpf_get_socket_cookie(sk);
-	count_call(sk, id, ret, dir);
+	if (moved_data(ret, dir, flags))
+		count_call(sk, sock_id(sk, typed), ret, dir);
 	return 0;
 }
 
-/*
- * Untyped contexts cannot create a cookie; sockets made after start-up got one from the
- * cgroup programs below, older ones are known by their address (kernel addresses have the top
- * bit set, cookies never do, so the two cannot collide).
- */
+static __always_inline int on_call_btf(struct sock *sk, long ret, int dir, int flags)
+{
+	return on_call(sk, ret, dir, flags, true);
+}
+
 static __always_inline int on_call_untyped(struct sock *sk, long ret, int dir, int flags)
 {
-	__u64 id;
-
-	if (!moved_data(ret, dir, flags))
-		return 0;
-	id = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	if (!id)
-		id = (__u64)sk;
-	count_call(sk, id, ret, dir);
-	return 0;
+	return on_call(sk, ret, dir, flags, false);
 }
 
 #include "sock_hooks.bpf.h"

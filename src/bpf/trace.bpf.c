@@ -225,8 +225,7 @@ static __always_inline bool describe(struct sock *sk, long ret, int dir, struct 
 	e->tid = (__u32)pid_tgid;
 	e->bytes = ret;
 	e->dir = dir;
-	/* the same identity as io.bpf.c's, which runs first and creates missing cookies */
-	e->sock_id = SK_READ(typed, sk, __sk_common.skc_cookie.counter) ?: (__u64)sk;
+	e->sock_id = sock_id(sk, typed);
 	if ((e->syscall == NR_SENDTO || e->syscall == NR_RECVFROM) && PT_REGS_PARM5_SYSCALL(*regs))
 		e->flags |= SS_EV_ADDR;
 	if (task->flags & PF_IO_WORKER)

@@ -25,7 +25,7 @@ void run_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static double since(const struct timespec *t0)
+double run_since(const struct timespec *t0)
 {
 	struct timespec now;
 
@@ -43,12 +43,12 @@ void run_clock_start(struct run_clock *c, double interval, double duration)
 
 double run_clock_elapsed(const struct run_clock *c)
 {
-	return since(&c->start);
+	return run_since(&c->start);
 }
 
 int run_clock_wait_ms(const struct run_clock *c)
 {
-	double next = (double)(c->ticks + 1) * c->interval, now = since(&c->start);
+	double next = (double)(c->ticks + 1) * c->interval, now = run_since(&c->start);
 
 	if (c->duration > 0 && c->duration < next)
 		next = c->duration;
@@ -57,7 +57,7 @@ int run_clock_wait_ms(const struct run_clock *c)
 
 bool run_clock_due(struct run_clock *c)
 {
-	if (since(&c->start) < (double)(c->ticks + 1) * c->interval)
+	if (run_since(&c->start) < (double)(c->ticks + 1) * c->interval)
 		return false;
 	c->ticks++;
 	return true;
@@ -65,7 +65,7 @@ bool run_clock_due(struct run_clock *c)
 
 bool run_clock_over(const struct run_clock *c)
 {
-	return c->duration > 0 && since(&c->start) >= c->duration;
+	return c->duration > 0 && run_since(&c->start) >= c->duration;
 }
 
 bool run_pid_alive(uint32_t pid)

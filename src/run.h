@@ -25,6 +25,8 @@ struct run_clock {
 	uint64_t ticks;
 };
 
+/* Seconds since t0 on CLOCK_MONOTONIC. */
+double run_since(const struct timespec *t0);
 void run_clock_start(struct run_clock *c, double interval, double duration);
 /* Milliseconds until the next tick (or the end of --duration), at least 0. */
 int run_clock_wait_ms(const struct run_clock *c);

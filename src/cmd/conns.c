@@ -39,7 +39,7 @@ struct conns {
 	struct ss_conn_row *closed;
 	size_t nrows, nclosed, capclosed;
 	struct timespec mono_now; /* when the last refresh started */
-	int64_t refresh_ms;	  /* and how long it took */
+	double refresh_s;	  /* and how long it took */
 	int64_t mono_to_real;
 	uint64_t lost_reported;
 };
@@ -125,14 +125,6 @@ static int grow_views(struct conns *c, size_t n)
 	return 0;
 }
 
-static int64_t ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 /* Live rows, then the closed ones, as views; closed ones are forgotten unless -a. */
 static int refresh(struct conns *c)
 {
@@ -157,7 +149,7 @@ static int refresh(struct conns *c)
 	c->nviews = n;
 	if (!c->all)
 		c->nclosed = 0;
-	c->refresh_ms = ms_since(&c->mono_now);
+	c->refresh_s = run_since(&c->mono_now);
 	return 0;
 }
 
@@ -170,10 +162,10 @@ static void on_event(void *ctx, const struct ss_conn_event *ev)
 {
 	struct conns *c = ctx;
 	struct ss_conn_event e = *ev;
-	int64_t gap = c->refresh_ms * 10 > 5 ? c->refresh_ms * 10 : 5;
+	double gap = c->refresh_s * 10 > 0.005 ? c->refresh_s * 10 : 0.005;
 
 	if (!conn_event_attribute(&e, c->views, c->nviews, c->io) &&
-	    ms_since(&c->mono_now) >= gap && !refresh(c))
+	    run_since(&c->mono_now) >= gap && !refresh(c))
 		conn_event_attribute(&e, c->views, c->nviews, c->io);
 	conn_event_print(stdout, &e, c->o.json, c->mono_to_real, c->views, c->nviews, c->io);
 }

@@ -104,21 +104,14 @@ void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct ss_
 	}
 }
 
-static bool any_addr(const __u8 *a)
-{
-	static const __u8 zero[16];
-
-	return !memcmp(a, zero, 16);
-}
-
 /* Whether listener l takes connections to local end a (a dual-stack [::] one takes IPv4 too). */
 static bool listens_for(const struct ss_addrs *l, const struct ss_addrs *a)
 {
 	if (l->lport != a->lport)
 		return false;
 	if (l->family != a->family)
-		return l->family == AF_INET6 && any_addr(l->laddr);
-	return any_addr(l->laddr) || !memcmp(l->laddr, a->laddr, 16);
+		return l->family == AF_INET6 && fmt_addr_is_zero(l->laddr, 16);
+	return fmt_addr_is_zero(l->laddr, 16) || !memcmp(l->laddr, a->laddr, 16);
 }
 
 void conn_views_roles(struct conn_view *v, size_t n)

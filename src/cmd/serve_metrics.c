@@ -156,6 +156,15 @@ struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *c
 
 #define TEN_S 10000000000ULL
 
+/* True, and *last set to now, when the work *last stands for is due again (or was never done). */
+static bool due(uint64_t *last, uint64_t now, uint64_t every)
+{
+	if (*last && now - *last < every)
+		return false;
+	*last = now;
+	return true;
+}
+
 /*
  * Series of processes gone for longer than --forget-after leave, with their counters. Asking
  * /proc about every exported process costs a thousand file reads with a thousand processes,
@@ -169,9 +178,8 @@ static void forget_gone(struct serve *s)
 	uint32_t *gone, *r;
 	size_t n = 0;
 
-	if (s->forget_checked_ns && now - s->forget_checked_ns < every)
+	if (!due(&s->forget_checked_ns, now, every))
 		return;
-	s->forget_checked_ns = now;
 	gone = calloc(s->admitted.len + s->refused.len + 1, sizeof(*gone));
 	if (!gone)
 		return;
@@ -222,14 +230,11 @@ static void write_textfile(struct serve *s, const char *text, size_t len)
  */
 static void learn_owners(struct serve *s)
 {
-	uint64_t now = now_ns();
 	const struct ss_conn_row *rows;
 	size_t nrows;
 
-	if (s->owners_learnt_ns && now - s->owners_learnt_ns < TEN_S)
-		return;
-	s->owners_learnt_ns = now;
-	ss_tcp_rows(s->tcp, &rows, &nrows);
+	if (due(&s->owners_learnt_ns, now_ns(), TEN_S))
+		ss_tcp_rows(s->tcp, &rows, &nrows);
 }
 
 void serve_refresh(struct serve *s)

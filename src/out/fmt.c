@@ -67,7 +67,7 @@ static bool is_mapped(const uint8_t a[16])
 	return !memcmp(a, prefix, sizeof(prefix));
 }
 
-static bool is_zero(const uint8_t *a, size_t n)
+bool fmt_addr_is_zero(const uint8_t *a, size_t n)
 {
 	while (n--)
 		if (*a++)
@@ -77,7 +77,8 @@ static bool is_zero(const uint8_t *a, size_t n)
 
 int wire_family(int family, const uint8_t laddr[16], const uint8_t raddr[16])
 {
-	if (family == AF_INET6 && is_mapped(raddr) && (is_mapped(laddr) || is_zero(laddr, 16)))
+	if (family == AF_INET6 && is_mapped(raddr) &&
+	    (is_mapped(laddr) || fmt_addr_is_zero(laddr, 16)))
 		return AF_INET;
 	return family;
 }
@@ -118,7 +119,7 @@ char *fmt_endpoint(char *buf, size_t len, int family, const uint8_t addr[16], ui
 	char ip[INET6_ADDRSTRLEN], p[8];
 	bool v6 = family == AF_INET6 && !is_mapped(addr);
 
-	if (is_zero(addr, family == AF_INET ? 4 : 16))
+	if (fmt_addr_is_zero(addr, family == AF_INET ? 4 : 16))
 		snprintf(ip, sizeof(ip), "*");
 	else
 		fmt_ip(ip, sizeof(ip), family, addr);

@@ -21,6 +21,8 @@ char *fmt_thousands(char *buf, size_t len, uint64_t v);
  * "1.2.3.4:80" or "[::1]:80", with "*" for an unspecified address or port.
  */
 char *fmt_ip(char *buf, size_t len, int family, const uint8_t addr[16]);
+/* The unspecified address (0.0.0.0 or ::): what a socket bound to no address holds. */
+bool fmt_addr_is_zero(const uint8_t *a, size_t n);
 char *fmt_endpoint(char *buf, size_t len, int family, const uint8_t addr[16], uint16_t port);
 /* The family an address pair is on the wire: AF_INET for IPv4-mapped IPv6. */
 int wire_family(int family, const uint8_t laddr[16], const uint8_t raddr[16]);

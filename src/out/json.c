@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One-object-per-line JSON writer: see json.h. */
 #include "json.h"
+#include "base64.h"
 #include "escape.h"
 
 #include <math.h>
@@ -124,6 +125,16 @@ void jw_bytes(struct jw *w, const char *k, const void *val, size_t len)
 	put_char(w, '"');
 	if (room(w, ESC_JSON_MAX(len)))
 		w->len += esc_json(w->buf + w->len, val, len);
+	put_char(w, '"');
+}
+
+/* Base64 needs no JSON escaping: encode straight into the line. */
+void jw_b64(struct jw *w, const char *k, const void *val, size_t len)
+{
+	key(w, k);
+	put_char(w, '"');
+	if (room(w, B64_LEN(len) + 1))
+		w->len += b64_encode(w->buf + w->len, val, len);
 	put_char(w, '"');
 }
 

@@ -30,6 +30,7 @@ void jw_arr(struct jw *w, const char *key);
 void jw_close(struct jw *w, char bracket); /* '}' or ']' */
 void jw_str(struct jw *w, const char *key, const char *val);
 void jw_bytes(struct jw *w, const char *key, const void *val, size_t len);
+void jw_b64(struct jw *w, const char *key, const void *val, size_t len); /* val as base64 */
 void jw_u64(struct jw *w, const char *key, uint64_t val);
 void jw_i64(struct jw *w, const char *key, int64_t val);
 void jw_double(struct jw *w, const char *key, double val);

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "out/base64.h"
 #include "out/json.h"
 
 static struct capture cap;
@@ -125,6 +126,41 @@ static void test_lines(void **state)
 	text_is("{\"a\":[1]}\n{\"b\":2}\n");
 }
 
+/* RFC 4648's test vectors, as JSON string members. */
+static void test_base64_vectors(void **state)
+{
+	static const char *in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+
+	(void)state;
+	begin();
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		jw_b64(&w, in[i], in[i], strlen(in[i]));
+	jw_end(&w);
+	text_is("{\"\":\"\",\"f\":\"Zg==\",\"fo\":\"Zm8=\",\"foo\":\"Zm9v\",\"foob\":\"Zm9vYg==\","
+		"\"fooba\":\"Zm9vYmE=\",\"foobar\":\"Zm9vYmFy\"}\n");
+}
+
+/* Every byte value in every position of a 3-byte group, against a bit-at-a-time encoder. */
+static void test_base64_all_bytes(void **state)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t src[768];
+	char got[B64_LEN(sizeof(src)) + 1], want[sizeof(got)];
+	size_t bits = 0, nbits = 0, o = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i / 3 + (i % 3) * 85);
+	for (size_t i = 0; i < sizeof(src); i++) {
+		bits = bits << 8 | src[i];
+		for (nbits += 8; nbits >= 6; nbits -= 6)
+			want[o++] = abc[(bits >> (nbits - 6)) & 63];
+	}
+	want[o] = '\0';
+	assert_int_equal(b64_encode(got, src, sizeof(src)), o);
+	assert_string_equal(got, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +170,8 @@ int main(void)
 		cmocka_unit_test(test_untrusted_strings),
 		cmocka_unit_test(test_non_finite),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_base64_vectors),
+		cmocka_unit_test(test_base64_all_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

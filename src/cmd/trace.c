@@ -14,7 +14,6 @@
 #include "../run.h"
 #include "../sys.h"
 #include "../syscalls.h"
-#include "../out/base64.h"
 #include "../out/escape.h"
 #include "../out/fmt.h"
 #include "../out/json.h"
@@ -162,7 +161,9 @@ static void print_payload_text(FILE *f, const struct trace *t, const struct ss_e
 	}
 	if (!t->hex) {
 		esc_text(esc, sizeof(esc), p, e->payload_len, false);
-		fprintf(f, "    %s%s\n", esc, (int64_t)e->payload_len < e->bytes ? " ..." : "");
+		fputs("    ", f); /* not printf: its %s scans kilobytes of payload twice */
+		fputs(esc, f);
+		fputs((int64_t)e->payload_len < e->bytes ? " ...\n" : "\n", f);
 		return;
 	}
 	for (uint32_t off = 0; off < e->payload_len; off += 16) {
@@ -225,7 +226,6 @@ static void print_event_text(FILE *f, struct trace *t, const struct ss_event *e,
 static void print_event_json(FILE *f, struct trace *t, const struct ss_event *e,
 			     const uint8_t *payload)
 {
-	static char b64[B64_LEN(SS_PAYLOAD_MAX) + 1];
 	const struct addr_text *at = addr_text(t, e);
 	char when[40];
 	struct timespec ts;
@@ -249,8 +249,7 @@ static void print_event_json(FILE *f, struct trace *t, const struct ss_event *e,
 	jw_u64(&w, "rport", e->a.rport);
 	jw_i64(&w, "bytes", e->bytes);
 	if (t->payload && !(e->flags & SS_EV_NO_PAYLOAD)) {
-		b64_encode(b64, payload, e->payload_len);
-		jw_str(&w, "payload_b64", b64);
+		jw_b64(&w, "payload_b64", payload, e->payload_len);
 		jw_u64(&w, "payload_len", e->payload_len);
 		jw_bool(&w, "truncated", (int64_t)e->payload_len < e->bytes);
 	}

@@ -45,34 +45,80 @@ static bool invisible(uint32_t c)
 	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
 }
 
+#define BYTES(b) (0x0101010101010101ULL * (b))
+
+/* Whether one of 8 bytes is a control, DEL, non-ASCII or a backslash (bit tricks, no loop). */
+static bool word_has_special(uint64_t x)
+{
+	uint64_t low = (x - BYTES(0x20)) & ~x;		   /* a byte < 0x20 */
+	uint64_t high = (x + BYTES(0x01)) | x;		   /* a byte >= 0x7f */
+	uint64_t bs = x ^ BYTES('\\');
+	uint64_t back = (bs - BYTES(0x01)) & ~bs;	   /* a backslash */
+
+	return (low | high | back) & BYTES(0x80);
+}
+
+static size_t text_plain_run(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (word_has_special(w))
+			break;
+	}
+	while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+		i++;
+	return i;
+}
+
+/* One byte or UTF-8 sequence that is not plain ASCII, as piece; returns the bytes it used. */
+static size_t text_piece(const uint8_t *s, size_t n, bool utf8_ok, char piece[8], size_t *plen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t used;
+	uint32_t cp;
+
+	if (s[0] == '\\') {
+		memcpy(piece, "\\\\", 2), *plen = 2;
+		return 1;
+	}
+	if (utf8_ok && s[0] >= 0x80 && (used = utf8_decode(s, n, &cp)) && !invisible(cp)) {
+		memcpy(piece, s, used), *plen = used;
+		return used;
+	}
+	piece[0] = '\\', piece[1] = 'x', piece[2] = hex[s[0] >> 4], piece[3] = hex[s[0] & 15];
+	*plen = 4;
+	return 1;
+}
+
+/* Runs of plain ASCII are copied whole: payloads are mostly text, hundreds of MB/s of it. */
 char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok)
 {
 	const uint8_t *s = src;
 	size_t o = 0, i = 0;
-	uint32_t cp;
 
 	if (!dstlen)
 		return dst;
 	while (i < srclen) {
+		size_t run = text_plain_run(s + i, srclen - i), plen, used;
 		char piece[8];
-		size_t plen, used = 1;
 
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
-			piece[0] = s[i], plen = 1;
-		} else if (s[i] == '\\') {
-			memcpy(piece, "\\\\", 2), plen = 2;
-		} else if (utf8_ok && s[i] >= 0x80 && (used = utf8_decode(s + i, srclen - i, &cp)) &&
-			   !invisible(cp)) {
-			memcpy(piece, s + i, used), plen = used;
-		} else {
-			used = 1;
-			plen = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", s[i]);
+		if (run) {
+			if (run > dstlen - 1 - o)
+				run = dstlen - 1 - o;
+			memcpy(dst + o, s + i, run);
+			o += run, i += run;
+			if (o + 1 == dstlen)
+				break;
+			continue;
 		}
+		used = text_piece(s + i, srclen - i, utf8_ok, piece, &plen);
 		if (o + plen >= dstlen)
 			break;
 		memcpy(dst + o, piece, plen);
-		o += plen;
-		i += used;
+		o += plen, i += used;
 	}
 	dst[o] = '\0';
 	return dst;

@@ -153,6 +153,41 @@ static void test_text_truncation(void **state)
 	assert_int_equal(dst[0], 'Z');
 }
 
+/* A run of plain text is cut at the last character that fits; an escape fits whole or not. */
+static void test_text_truncated_run(void **state)
+{
+	char dst[10];
+
+	(void)state;
+	for (size_t len = 1; len <= sizeof(dst); len++) {
+		size_t want = len - 1 < 5 ? len - 1 : len < 10 ? 5 : 9;
+
+		memset(dst, 'Z', sizeof(dst));
+		esc_text(dst, len, "hello\tworld", 11, false);
+		assert_int_equal(strlen(dst), want);
+		assert_memory_equal(dst, "hello\\x09", want);
+	}
+}
+
+/* Every byte value at every offset of a long run: the word-at-a-time scan misses none. */
+static void test_text_every_byte_in_run(void **state)
+{
+	char src[20], whole[128], want[128];
+
+	(void)state;
+	for (int b = 0; b < 256; b++) {
+		for (size_t at = 0; at < sizeof(src); at++) {
+			memset(src, 'a', sizeof(src));
+			src[at] = (char)b;
+			esc_text(whole, sizeof(whole), src, sizeof(src), false);
+			esc_text(want, sizeof(want), src, at, false);
+			strcat(want, text_of(src + at, 1, false));
+			strcat(want, text_of(src + at + 1, sizeof(src) - at - 1, false));
+			assert_string_equal(whole, want);
+		}
+	}
+}
+
 static void test_json(void **state)
 {
 	(void)state;
@@ -225,6 +260,8 @@ int main(void)
 		cmocka_unit_test(test_text_valid_utf8),
 		cmocka_unit_test(test_text_invisible),
 		cmocka_unit_test(test_text_truncation),
+		cmocka_unit_test(test_text_truncated_run),
+		cmocka_unit_test(test_text_every_byte_in_run),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_prom),

@@ -30,6 +30,11 @@
 #define TRACE_GROUPS   (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT)
 #define POLL_MS	       20 /* the kernel never wakes us: this bounds latency and fill */
 #define DEFAULT_BUFFER (16u << 20)
+/*
+ * With payloads, 16M holds only ~40 ms of 2000-byte events at 200k/s: one stall of the reader
+ * (a busy machine) and events are lost. 64M holds 160 ms.
+ */
+#define DEFAULT_PAYLOAD_BUFFER (64u << 20)
 
 enum { CH_SEND, CH_RECV, CH_MMSG, CH_COUNT };
 enum { OPT_PAYLOAD = 2000, OPT_HEX, OPT_TIMESTAMP, OPT_BUFFER };
@@ -132,7 +137,8 @@ static void usage(FILE *f)
 	      "      --hex               show payloads as a hexdump instead of escaped text\n"
 	      "                          (turns on --payload if not given)\n"
 	      "      --timestamp ns|wall kernel monotonic nanoseconds, or wall clock (default)\n"
-	      "      --buffer-size SIZE  ring buffer size, e.g. 64M (default 16M)\n",
+	      "      --buffer-size SIZE  ring buffer size, e.g. 256M (default 16M, 64M with\n"
+	      "                          --payload)\n",
 	      f);
 	opts_usage(f, TRACE_GROUPS, 0, "events");
 	fputs("\nExamples:\n"
@@ -455,7 +461,7 @@ static int run(struct trace *t)
 
 int cmd_trace(int argc, char **argv)
 {
-	struct trace t = { .buffer = DEFAULT_BUFFER };
+	struct trace t = { 0 };
 	struct ss_cmd_opts cmd = { "", trace_longopts, trace_option, &t };
 	int ret;
 
@@ -466,6 +472,8 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (t.hex && !t.payload)
 		t.payload = 2000;
+	if (!t.buffer)
+		t.buffer = t.payload ? DEFAULT_PAYLOAD_BUFFER : DEFAULT_BUFFER;
 	table_init_locale();
 	run_signals();
 	if (!t.o.json && isatty(STDOUT_FILENO))

@@ -67,8 +67,8 @@ def prog_ids_of(pid):
     return ids
 
 
-def map_entries(pid, name):
-    """Entries in the BPF map called name that process pid holds."""
+def map_info(pid, name):
+    """bpftool's description of the BPF map called name that process pid holds."""
     fddir = "/proc/%d/fdinfo" % pid
     for fd in os.listdir(fddir):
         with contextlib.suppress(OSError), open(os.path.join(fddir, fd)) as f:
@@ -76,9 +76,15 @@ def map_entries(pid, name):
         for mid in ids:
             info = json.loads(run(["bpftool", "-j", "map", "show", "id", str(mid)]).stdout)
             if info.get("name") == name:
-                dump = run(["bpftool", "-j", "map", "dump", "id", str(mid)], timeout=60)
-                return len(json.loads(dump.stdout))
+                return info
     raise AssertionError("process %d holds no map %s" % (pid, name))
+
+
+def map_entries(pid, name):
+    """Entries in the BPF map called name that process pid holds."""
+    mid = map_info(pid, name)["id"]
+    dump = run(["bpftool", "-j", "map", "dump", "id", str(mid)], timeout=60)
+    return len(json.loads(dump.stdout))
 
 
 def loaded_prog_ids():

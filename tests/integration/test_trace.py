@@ -249,6 +249,20 @@ class TestTraceLoss(TraceCase):
             self.assertEqual(summary[r["pid"]]["recv_bytes"], r["received"])
 
 
+class TestTraceBuffer(TopCase):
+    def test_buffer_sizes(self):
+        """The ring buffer: 16 MiB, 64 MiB with payloads (2000-byte events fill 16 MiB in
+        40 ms at 200k/s), and what --buffer-size asks for, rounded up to a power of two."""
+        for extra, want in (([], 16 << 20), (["--payload"], 64 << 20),
+                            (["--payload", "--buffer-size=3M"], 4 << 20)):
+            with self.subTest(args=extra):
+                s = h.Sockscope(["trace", "--json"] + extra)
+                try:
+                    self.assertEqual(h.map_info(s.proc.pid, "events")["max_entries"], want)
+                finally:
+                    s.finish(signal.SIGINT)
+
+
 class TestTraceCli(unittest.TestCase):
     CASES = [
         (["--payload=0"], "invalid payload size"),

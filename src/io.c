@@ -423,8 +423,7 @@ uint64_t ss_io_lost(const struct ss_io *io)
 {
 	struct ss_io_stats s;
 
-	if (ld_percpu_sum(bpf_map__fd(io->skel->maps.io_stats), sizeof(s) / sizeof(__u64),
-			  (__u64 *)&s))
+	if (LD_PERCPU_SUM(bpf_map__fd(io->skel->maps.io_stats), s))
 		return 0;
 	return s.untracked_calls + s.flush_misses + s.notice_drops;
 }

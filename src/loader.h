@@ -50,5 +50,7 @@ void ld_describe(const struct ss_choice *ch, size_t n, FILE *f);
 int ld_load_error(int ret, char *err, size_t len);
 /* Sums, field by field over the CPUs, the one entry of a per-CPU array of nfields u64s. */
 int ld_percpu_sum(int map_fd, size_t nfields, __u64 *sum);
+/* The same into a struct of u64 counters. */
+#define LD_PERCPU_SUM(map_fd, s) ld_percpu_sum((map_fd), sizeof(s) / sizeof(__u64), (__u64 *)&(s))
 
 #endif

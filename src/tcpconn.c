@@ -286,8 +286,7 @@ uint64_t ss_tcp_lost(const struct ss_tcp *t)
 {
 	struct ss_conn_stats s;
 
-	if (ld_percpu_sum(bpf_map__fd(t->skel->maps.conn_stats), sizeof(s) / sizeof(__u64),
-			  (__u64 *)&s))
+	if (LD_PERCPU_SUM(bpf_map__fd(t->skel->maps.conn_stats), s))
 		return 0;
 	return s.event_drops + s.final_drops;
 }

@@ -300,7 +300,7 @@ static uint64_t trace_drops(const struct trace *t)
 {
 	struct ss_trace_stats s;
 
-	if (ld_percpu_sum(bpf_map__fd(t->skel->maps.trace_stats), 1, (__u64 *)&s))
+	if (LD_PERCPU_SUM(bpf_map__fd(t->skel->maps.trace_stats), s))
 		return 0;
 	return s.drops;
 }

@@ -70,8 +70,10 @@ int opts_parse_comm(struct ss_opts *o, const char *arg, char *err, size_t len);
 /* Checks against the running system: every PID exists, the cgroup is a directory. */
 int opts_check(const struct ss_opts *o, char *err, size_t len);
 
-/* Help text of the common option groups, for subcommand usage messages. */
-/* The common options' help; the default interval and what --count counts vary by command. */
+/*
+ * Help text of the common option groups, for subcommand usage messages; the default interval
+ * and what --count counts vary by command.
+ */
 void opts_usage(FILE *f, unsigned groups, double interval, const char *count_of);
 
 #endif

@@ -35,13 +35,13 @@ void conn_views_table(FILE *f, const struct conn_view *v, size_t n, const struct
 		      int term_rows);
 void conn_views_json(FILE *f, const struct conn_view *v, size_t n, const struct timespec *now);
 
-/* One event; an event without an owner is matched by address to a known socket. */
 /*
  * The owner of an event that came without one, found by its addresses in the table (or
  * the listener of a connection not accepted yet); false when nobody matches.
  */
 bool conn_event_attribute(struct ss_conn_event *e, const struct conn_view *v, size_t n,
 			  struct ss_io *io);
+/* One event; an event without an owner is matched by address to a known socket. */
 void conn_event_print(FILE *f, const struct ss_conn_event *e, bool json, int64_t mono_to_real,
 		      const struct conn_view *v, size_t n, struct ss_io *io);
 

@@ -399,5 +399,6 @@ class TestConnsCli(unittest.TestCase):
     def test_bad_input_exits_2(self):
         h.assert_bad_input(self, "conns", self.CASES)
 
+
 if __name__ == "__main__":
     unittest.main()

@@ -433,5 +433,6 @@ class TestServeCli(unittest.TestCase):
                  (["--forget-after", "x"], "invalid forget-after")]
         h.assert_bad_input(self, "serve", cases)
 
+
 if __name__ == "__main__":
     unittest.main()

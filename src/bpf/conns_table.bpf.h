@@ -44,13 +44,19 @@ int conn_iter(struct bpf_iter__task_file *ctx)
 	/* threads share their leader's files: visit each process once */
 	if (!task || !file || task->pid != task->tgid)
 		return 0;
-	sock = bpf_sock_from_file(file); /* typed, so that a missing cookie can be made */
+	sock = bpf_sock_from_file(file);
 	sk = sock ? sock->sk : NULL;
 	if (!sk || !is_tcp(sk))
 		return 0;
 	r.pid = task->tgid;
 	BPF_CORE_READ_STR_INTO(&r.comm, task, comm);
-	r.sock_id = sock_id(sk, true);
+	/*
+	 * sock->sk is a pointer walked from a helper's result, which the verifier need not trust:
+	 * 6.18 marks it untrusted and refuses it to any helper that takes a socket (such as
+	 * bpf_get_socket_cookie). Loads through it are allowed on every kernel, so the iterator
+	 * only reads: the cookie when one exists, else the address, as untyped hooks do.
+	 */
+	r.sock_id = sock_id(sk, false);
 	i = info_of(r.sock_id, true);
 	if (i && !i->owner) {
 		i->owner = r.pid;
@@ -104,6 +110,9 @@ static __always_inline int on_destroy(struct sock *sk, bool typed)
 	if (row_selected(&r) && bpf_ringbuf_output(&finals, &r, sizeof(r), 0) && (st = stats()))
 		__sync_fetch_and_add(&st->final_drops, 1);
 out:
+	bpf_map_delete_elem(&infos, &r.sock_id);
+	/* the iterator may have known it by address before a hook gave it a cookie */
+	r.sock_id = (__u64)sk;
 	bpf_map_delete_elem(&infos, &r.sock_id);
 	return 0;
 }

@@ -128,8 +128,6 @@ static int alloc_tables(struct ss_io *io, const struct ss_opts *o)
 
 static int load(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
 {
-	int ret;
-
 	io->skel = io_bpf__open();
 	if (!io->skel) {
 		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
@@ -138,8 +136,7 @@ static int load(struct ss_io *io, const struct ss_opts *o, char *err, size_t len
 	configure(io, o);
 	if (choose_hooks(io, o, err, len) || ss_apply(io->skel->obj, io->ch, CH_COUNT, err, len))
 		return -1;
-	ret = io_bpf__load(io->skel);
-	return ret ? ld_load_error(ret, err, len) : 0;
+	return ld_load(io->skel->obj, "io", err, len);
 }
 
 struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)

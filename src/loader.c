@@ -92,10 +92,93 @@ void ld_detach(struct ss_links *links)
 	links->n = 0;
 }
 
-int ld_load_error(int ret, char *err, size_t len)
+static bool fail_on_purpose(const char *cap)
 {
-	snprintf(err, len, "loading the BPF programs failed: %s\n%s", strerror(-ret),
-		 ss_libbpf_last());
+	const char *list = getenv("SOCKSCOPE_TEST_FAIL_LOAD");
+	size_t n = strlen(cap);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == n && !strncmp(p, cap, n))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The first BTF-typed program that will load is pointed at another tracepoint, sys_enter,
+ * whose arguments are not the ones it reads: the verifier refuses it as it would a real fault.
+ */
+static void break_one(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj) {
+		if (bpf_program__autoload(p) &&
+		    bpf_program__expected_attach_type(p) == BPF_TRACE_RAW_TP &&
+		    bpf_program__type(p) == BPF_PROG_TYPE_TRACING) {
+			bpf_program__set_attach_target(p, 0, "sys_enter");
+			return;
+		}
+	}
+}
+
+/* The line of a verifier log that says what it refused: the last before its statistics. */
+static void last_words(const char *log, char *line, size_t llen)
+{
+	const char *end = strstr(log, "\nprocessed ");
+	const char *start;
+
+	if (!end)
+		end = log + strlen(log);
+	while (end > log && end[-1] == '\n')
+		end--;
+	for (start = end; start > log && start[-1] != '\n'; start--)
+		;
+	snprintf(line, llen, "%.*s", (int)(end - start), start);
+}
+
+void ld_refusal(const char *log, char *prog, size_t plen, char *line, size_t llen)
+{
+	const char *p = strstr(log, "prog '");
+	const char *q, *next;
+
+	prog[0] = line[0] = '\0';
+	/* libbpf names the program in the line that follows its log: take the last one */
+	while (p && (next = strstr(p + 1, "prog '")))
+		p = next;
+	if (p && (q = strchr(p + 6, '\'')))
+		snprintf(prog, plen, "%.*s", (int)(q - p - 6), p + 6);
+	q = strstr(log, "-- BEGIN PROG LOAD LOG --");
+	if (q) {
+		char body[4096];
+		const char *e = strstr(q, "-- END PROG LOAD LOG --");
+
+		q += strlen("-- BEGIN PROG LOAD LOG --\n");
+		snprintf(body, sizeof(body), "%.*s", e ? (int)(e - q) : (int)strlen(q), q);
+		last_words(body, line, llen);
+	}
+}
+
+int ld_load(struct bpf_object *obj, const char *cap, char *err, size_t len)
+{
+	char prog[128], line[256];
+	int ret;
+
+	if (fail_on_purpose(cap))
+		break_one(obj);
+	ret = bpf_object__load(obj);
+	if (!ret)
+		return 0;
+	ld_refusal(ss_libbpf_last(), prog, sizeof(prog), line, sizeof(line));
+	if (prog[0])
+		snprintf(err, len,
+			 "the kernel refused BPF program '%s' (%s capability): %s; run "
+			 "'sockscope doctor' (or -v for the verifier's whole log)",
+			 prog, cap, line[0] ? line : strerror(-ret));
+	else
+		snprintf(err, len,
+			 "cannot load the %s BPF programs: %s; run 'sockscope doctor' (or -v "
+			 "for libbpf's log)", cap, strerror(-ret));
 	return -1;
 }
 

@@ -45,9 +45,16 @@ int ld_attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
 	      struct ss_links *links, char *err, size_t len);
 void ld_detach(struct ss_links *links);
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f);
-/* The message for a skeleton load that failed with ret: libbpf's reason (the verifier's
- * last words) included. Returns -1. */
-int ld_load_error(int ret, char *err, size_t len);
+/*
+ * Loads obj, the BPF object of capability cap ("io", "conns", "trace"). On failure err says
+ * which program the kernel refused, the verifier's last line and what to do; -v shows the
+ * whole log as libbpf prints it. The tests make a capability fail on purpose by naming it in
+ * SOCKSCOPE_TEST_FAIL_LOAD (a comma-separated list): one of its programs is replaced by one
+ * that the verifier refuses, so the refusal is real. Returns 0 or -1.
+ */
+int ld_load(struct bpf_object *obj, const char *cap, char *err, size_t len);
+/* From libbpf's log after a failed load: the refused program and the verifier's last line. */
+void ld_refusal(const char *log, char *prog, size_t plen, char *line, size_t llen);
 /* Sums, field by field over the CPUs, the one entry of a per-CPU array of nfields u64s. */
 int ld_percpu_sum(int map_fd, size_t nfields, __u64 *sum);
 /* The same into a struct of u64 counters. */

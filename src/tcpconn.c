@@ -127,8 +127,6 @@ static int tp_arity(const char *tp)
 static int load(struct ss_tcp *t, const struct ss_opts *o, unsigned flags, char *err,
 		size_t len)
 {
-	int ret;
-
 	t->skel = conns_bpf__open();
 	if (!t->skel) {
 		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
@@ -142,8 +140,7 @@ static int load(struct ss_tcp *t, const struct ss_opts *o, unsigned flags, char 
 	t->skel->rodata->kfree_has_rx_sk = tp_arity("kfree_skb") >= 4;
 	if (choose(t, o, flags, err, len) || ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
 		return -1;
-	ret = conns_bpf__load(t->skel);
-	return ret ? ld_load_error(ret, err, len) : 0;
+	return ld_load(t->skel->obj, "conns", err, len);
 }
 
 static int open_rings(struct ss_tcp *t, char *err, size_t len)

@@ -347,7 +347,6 @@ static int load(struct trace *t, char *err, size_t len)
 		{ t->payload ? &hook_mmsg_entry : NULL, false,
 		  "sendmmsg/recvmmsg payloads show their first datagram" },
 	};
-	int ret;
 
 	t->skel = trace_bpf__open();
 	if (!t->skel) {
@@ -358,8 +357,7 @@ static int load(struct trace *t, char *err, size_t len)
 	if (ld_choose(hooks, CH_COUNT, t->o.attach, t->ch, err, len) ||
 	    ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
 		return -1;
-	ret = trace_bpf__load(t->skel);
-	return ret ? ld_load_error(ret, err, len) : 0;
+	return ld_load(t->skel->obj, "trace", err, len);
 }
 
 static int open_trace(struct trace *t, char *err, size_t len)

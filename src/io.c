@@ -136,7 +136,7 @@ static int load(struct ss_io *io, const struct ss_opts *o, char *err, size_t len
 	configure(io, o);
 	if (choose_hooks(io, o, err, len) || ss_apply(io->skel->obj, io->ch, CH_COUNT, err, len))
 		return -1;
-	return ld_load(io->skel->obj, "io", err, len);
+	return ld_load(io->skel->skeleton, "io", err, len);
 }
 
 struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
@@ -445,4 +445,13 @@ void ss_io_close(struct ss_io *io)
 	free(io);
 	ss_probe_cleanup();
 	ss_unmount_ours();
+}
+
+int ss_io_try_load(const struct ss_opts *o, char *err, size_t len)
+{
+	struct ss_io io = { .ncpus = (size_t)libbpf_num_possible_cpus() };
+	int ret = load(&io, o, err, len);
+
+	io_bpf__destroy(io.skel);
+	return ret;
 }

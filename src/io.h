@@ -67,5 +67,7 @@ void ss_io_forget(struct ss_io *io, uint32_t tgid);
 /* Events or calls that could not be accounted (kernel table full, notices dropped). */
 uint64_t ss_io_lost(const struct ss_io *io);
 void ss_io_close(struct ss_io *io);
+/* Opens, configures and loads the BPF object as ss_io_open would, then drops it (doctor). */
+int ss_io_try_load(const struct ss_opts *o, char *err, size_t len);
 
 #endif

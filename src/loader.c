@@ -137,36 +137,45 @@ static void last_words(const char *log, char *line, size_t llen)
 	snprintf(line, llen, "%.*s", (int)(end - start), start);
 }
 
+/* The last occurrence of what in s, or NULL. */
+static const char *last_of(const char *s, const char *what)
+{
+	const char *p = strstr(s, what), *next;
+
+	while (p && (next = strstr(p + 1, what)))
+		p = next;
+	return p;
+}
+
 void ld_refusal(const char *log, char *prog, size_t plen, char *line, size_t llen)
 {
-	const char *p = strstr(log, "prog '");
-	const char *q, *next;
+	/* libbpf names the program on each line about it: the last is the one refused */
+	const char *p = last_of(log, "prog '"), *quote = p ? strchr(p + 6, '\'') : NULL;
+	const char *q = last_of(log, "-- BEGIN PROG LOAD LOG --\n");
 
 	prog[0] = line[0] = '\0';
-	/* libbpf names the program in the line that follows its log: take the last one */
-	while (p && (next = strstr(p + 1, "prog '")))
-		p = next;
-	if (p && (q = strchr(p + 6, '\'')))
-		snprintf(prog, plen, "%.*s", (int)(q - p - 6), p + 6);
-	q = strstr(log, "-- BEGIN PROG LOAD LOG --");
+	if (quote)
+		snprintf(prog, plen, "%.*s", (int)(quote - p - 6), p + 6);
 	if (q) {
 		char body[4096];
-		const char *e = strstr(q, "-- END PROG LOAD LOG --");
+		const char *e;
 
 		q += strlen("-- BEGIN PROG LOAD LOG --\n");
+		e = strstr(q, "-- END PROG LOAD LOG --");
 		snprintf(body, sizeof(body), "%.*s", e ? (int)(e - q) : (int)strlen(q), q);
 		last_words(body, line, llen);
 	}
 }
 
-int ld_load(struct bpf_object *obj, const char *cap, char *err, size_t len)
+int ld_load(struct bpf_object_skeleton *skel, const char *cap, char *err, size_t len)
 {
 	char prog[128], line[256];
 	int ret;
 
 	if (fail_on_purpose(cap))
-		break_one(obj);
-	ret = bpf_object__load(obj);
+		break_one(*skel->obj);
+	ss_libbpf_forget(); /* what an earlier load said is not this one's reason */
+	ret = bpf_object__load_skeleton(skel);
 	if (!ret)
 		return 0;
 	ld_refusal(ss_libbpf_last(), prog, sizeof(prog), line, sizeof(line));

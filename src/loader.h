@@ -17,6 +17,7 @@
 
 struct bpf_link;
 struct bpf_object;
+struct bpf_object_skeleton;
 
 struct ld_hook {
 	const struct ss_hook *hook;
@@ -46,13 +47,14 @@ int ld_attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
 void ld_detach(struct ss_links *links);
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f);
 /*
- * Loads obj, the BPF object of capability cap ("io", "conns", "trace"). On failure err says
+ * Loads a skeleton's object (through the skeleton, so that its .bss and .rodata pointers
+ * move to the loaded maps), the one of capability cap ("io", "conns", "trace"). On failure err says
  * which program the kernel refused, the verifier's last line and what to do; -v shows the
  * whole log as libbpf prints it. The tests make a capability fail on purpose by naming it in
  * SOCKSCOPE_TEST_FAIL_LOAD (a comma-separated list): one of its programs is replaced by one
  * that the verifier refuses, so the refusal is real. Returns 0 or -1.
  */
-int ld_load(struct bpf_object *obj, const char *cap, char *err, size_t len);
+int ld_load(struct bpf_object_skeleton *skel, const char *cap, char *err, size_t len);
 /* From libbpf's log after a failed load: the refused program and the verifier's last line. */
 void ld_refusal(const char *log, char *prog, size_t plen, char *line, size_t llen);
 /* Sums, field by field over the CPUs, the one entry of a per-CPU array of nfields u64s. */

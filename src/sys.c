@@ -196,6 +196,11 @@ void ss_libbpf_quiet(bool quiet)
 		last_log[0] = '\0';
 }
 
+void ss_libbpf_forget(void)
+{
+	last_log[0] = '\0';
+}
+
 const char *ss_libbpf_last(void)
 {
 	return last_log;

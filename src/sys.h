@@ -33,6 +33,8 @@ bool ss_tracepoint_exists(const char *tp);
 /* libbpf's log: quiet while probing, captured so that a load failure can show its reason. */
 void ss_libbpf_log_init(int verbose);
 void ss_libbpf_quiet(bool quiet);
+/* Forgets what libbpf said so far, before a load whose refusal will be explained. */
+void ss_libbpf_forget(void);
 const char *ss_libbpf_last(void);
 
 #endif

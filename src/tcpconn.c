@@ -140,7 +140,7 @@ static int load(struct ss_tcp *t, const struct ss_opts *o, unsigned flags, char 
 	t->skel->rodata->kfree_has_rx_sk = tp_arity("kfree_skb") >= 4;
 	if (choose(t, o, flags, err, len) || ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
 		return -1;
-	return ld_load(t->skel->obj, "conns", err, len);
+	return ld_load(t->skel->skeleton, "conns", err, len);
 }
 
 static int open_rings(struct ss_tcp *t, char *err, size_t len)
@@ -300,4 +300,13 @@ void ss_tcp_close(struct ss_tcp *t)
 	free(t->tkeys);
 	free(t->tvals);
 	free(t);
+}
+
+int ss_tcp_try_load(const struct ss_opts *o, unsigned flags, char *err, size_t len)
+{
+	struct ss_tcp t = { 0 };
+	int ret = load(&t, o, flags, err, len);
+
+	conns_bpf__destroy(t.skel);
+	return ret;
 }

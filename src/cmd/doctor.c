@@ -5,6 +5,8 @@
  */
 #include "cmd.h"
 #include "../hooks.h"
+#include "../io.h"
+#include "../tcpconn.h"
 #include "../opts.h"
 #include "../probe.h"
 #include "../sys.h"
@@ -23,8 +25,9 @@ static void usage(FILE *f)
 {
 	fputs("Usage: sockscope doctor [--json] [-v]\n"
 	      "Prints the kernel, BTF, mounts and privileges, and for every hook of every\n"
-	      "subcommand the way it would attach here, or why none works. Exit status 0 when\n"
-	      "every subcommand can run, 1 otherwise.\n\n",
+	      "subcommand the way it would attach here, or why none works; then loads every BPF\n"
+	      "object as its subcommands would, and names any program the kernel refuses with\n"
+	      "the verifier's reason. Exit status 0 when every subcommand can run, 1 otherwise.\n\n",
 	      f);
 	opts_usage(f, OPTS_OUTPUT, 0, NULL);
 }
@@ -175,6 +178,71 @@ static bool show_hooks(bool json)
 	return ok;
 }
 
+/* Each BPF object in each configuration a subcommand loads it in. */
+enum obj_kind { OBJ_IO, OBJ_TRACE, OBJ_CONNS };
+
+static const struct {
+	const char *object, *users;
+	enum obj_kind kind;
+	unsigned flags; /* trace: payloads on; conns: SS_TCP_* */
+} objects[] = {
+	{ "io", "top, trace, conns, serve", OBJ_IO, 0 },
+	{ "trace", "trace", OBJ_TRACE, 0 },
+	{ "trace", "trace --payload", OBJ_TRACE, 1 },
+	{ "conns", "conns", OBJ_CONNS, 0 },
+	{ "conns", "conns --events", OBJ_CONNS, SS_TCP_EVENTS },
+	{ "conns", "serve", OBJ_CONNS, SS_TCP_TOTALS },
+};
+
+static int try_load(size_t i, const struct ss_opts *o, char *err, size_t len)
+{
+	switch (objects[i].kind) {
+	case OBJ_IO:
+		return ss_io_try_load(o, err, len);
+	case OBJ_TRACE:
+		return trace_try_load(o, objects[i].flags, err, len);
+	default:
+		return ss_tcp_try_load(o, objects[i].flags, err, len);
+	}
+}
+
+/*
+ * A hook that attaches proves little if the verifier refuses the program that would use
+ * it: every object is loaded for real, as its subcommand would load it, and dropped.
+ */
+static bool show_objects(const struct ss_opts *o, bool json)
+{
+	bool all = true;
+
+	if (!json)
+		printf("\nBPF objects, loaded as each subcommand would (not attached):\n"
+		       "  %-7s %-26s %-7s %s\n", "OBJECT", "FOR", "STATE", "WHY NOT");
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		char err[512] = "", *hint;
+		bool ok = !try_load(i, o, err, sizeof(err));
+
+		if ((hint = strstr(err, "; run 'sockscope doctor'")))
+			*hint = '\0'; /* we are the doctor */
+		all &= ok;
+		if (json) {
+			struct jw j;
+
+			jw_begin(&j, stdout);
+			jw_str(&j, "type", "object");
+			jw_str(&j, "object", objects[i].object);
+			jw_str(&j, "commands", objects[i].users);
+			jw_bool(&j, "loads", ok);
+			if (!ok)
+				jw_str(&j, "why", err);
+			jw_end(&j);
+		} else {
+			printf("  %-7s %-26s %s%s\n", objects[i].object, objects[i].users,
+			       ok ? "loads" : "REFUSED ", ok ? "" : err);
+		}
+	}
+	return all;
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct ss_opts o;
@@ -193,6 +261,7 @@ int cmd_doctor(int argc, char **argv)
 		return 1;
 	}
 	ok = show_hooks(o.json);
+	ok &= show_objects(&o, o.json);
 	ss_probe_cleanup();
 	ss_unmount_ours();
 	return ok ? 0 : 1;

@@ -357,7 +357,7 @@ static int load(struct trace *t, char *err, size_t len)
 	if (ld_choose(hooks, CH_COUNT, t->o.attach, t->ch, err, len) ||
 	    ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
 		return -1;
-	return ld_load(t->skel->obj, "trace", err, len);
+	return ld_load(t->skel->skeleton, "trace", err, len);
 }
 
 static int open_trace(struct trace *t, char *err, size_t len)
@@ -479,5 +479,15 @@ int cmd_trace(int argc, char **argv)
 	ret = run(&t);
 	close_trace(&t);
 	opts_free(&t.o);
+	return ret;
+}
+
+int trace_try_load(const struct ss_opts *o, bool payload, char *err, size_t len)
+{
+	struct trace t = { .o = *o, .payload = payload ? SS_PAYLOAD_MAX : 0,
+			   .buffer = payload ? DEFAULT_PAYLOAD_BUFFER : DEFAULT_BUFFER };
+	int ret = load(&t, err, len);
+
+	trace_bpf__destroy(t.skel);
 	return ret;
 }

@@ -18,6 +18,7 @@ SOCKSCOPE = os.path.join(ROOT, "build", "sockscope")
 NETIO = os.path.join(ROOT, "build", "tests", "netio")
 LOCK = "/tmp/sockscope-bpf.lock"
 READY_LINE = "collecting; Ctrl-C to stop"
+ATTACHING = ("top", "trace", "conns", "serve")  # the subcommands that take --attach
 # Program names of every sockscope BPF object: none may outlive a test.
 OUR_PROGS = ("sock_send_", "sock_recv_", "sock_release_", "sock_create_", "sock_ops_",
              "tcp_sendmsg_", "tcp_recvmsg_", "udp_sendmsg_", "udp_recvmsg_",
@@ -111,8 +112,9 @@ class Sockscope:
         self.args = [SOCKSCOPE] + list(args)
         if "-v" not in self.args:
             self.args.append("-v")
-        # the kernel matrix (tests/vm) forces an attach mode for a whole run
-        if os.environ.get("SOCKSCOPE_ATTACH") and args and args[0] in ("top", "trace"):
+        # the kernel matrix (tests/vm) forces an attach mode for a whole run; a hook that has
+        # no way of that mode keeps its own choice
+        if os.environ.get("SOCKSCOPE_ATTACH") and args and args[0] in ATTACHING:
             self.args += ["--attach", os.environ["SOCKSCOPE_ATTACH"]]
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, errors="surrogateescape")

@@ -15,7 +15,9 @@
 #   MATRIX   "SERIES:MODES ..." (default "6.1:auto=fentry 6.1:kprobe 6.12:auto=tp_btf"), one
 #            VM each: modes (comma separated) are forced with SOCKSCOPE_ATTACH, except auto=X,
 #            which runs unforced and expects sockscope to choose X
-#   TESTS    unittest names, comma separated (default: the accuracy tests of top and trace)
+#   TESTS    unittest names, comma separated (default: the accuracy tests of top and trace,
+#            conns' table and events, serve's scrape by Prometheus, and every BPF object
+#            loading, each capability failing alone)
 #   HOST=1   also run the same on this machine's kernel (make test already runs its suite)
 #   JOBS (nproc) VMs at once, SMP (1 vCPU: TCG runs one faster than two), MEM (1024 MiB),
 #   VM_TIMEOUT (900 s), KERNEL_ARGS (added to the guest's command line), OUT (build/vm),
@@ -32,7 +34,7 @@ VMDIR=$ROOT/tests/vm
 CACHE=${CACHE:-$VMDIR/cache}
 OUT=${OUT:-$ROOT/build/vm}
 MATRIX=${MATRIX-"6.1:auto=fentry 6.1:kprobe 6.12:auto=tp_btf"}
-TESTS=${TESTS:-tests.integration.test_top.TestAccuracy,tests.integration.test_trace.TestTraceEvents}
+TESTS=${TESTS:-tests.integration.test_top.TestAccuracy,tests.integration.test_trace.TestTraceEvents,tests.integration.test_conns.TestTable,tests.integration.test_conns.TestEvents,tests.integration.test_serve.TestPrometheus,tests.integration.test_capabilities}
 HOST=${HOST:-0}
 SMP=${SMP:-1}
 MEM=${MEM:-1024}

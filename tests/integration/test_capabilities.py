@@ -77,7 +77,7 @@ class TestOneCapabilityDown(TopCase):
         self.assert_refused(["conns", "--count", "1"], "conns", "conn_")
 
     def test_trace_exits_1_with_one_line(self):
-        self.assert_refused(["trace", "--count", "1"], "trace", "sock_")
+        self.assert_refused(["trace", "--duration", "1"], "trace", "sock_")
 
     def test_top_exits_1_without_io(self):
         self.assert_refused(["top", "--count", "1"], "io", "sock_")

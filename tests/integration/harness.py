@@ -5,6 +5,7 @@ test suites or benchmarks run at once on this machine. Everything started here i
 and everything created is removed, whatever the test's outcome."""
 
 import contextlib
+import faulthandler
 import fcntl
 import json
 import os
@@ -17,6 +18,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SOCKSCOPE = os.path.join(ROOT, "build", "sockscope")
 NETIO = os.path.join(ROOT, "build", "tests", "netio")
 LOCK = "/tmp/sockscope-bpf.lock"
+MODULE_TIMEOUT = float(os.environ.get("SOCKSCOPE_MODULE_TIMEOUT", "900"))  # seconds
 READY_LINE = "collecting; Ctrl-C to stop"
 ATTACHING = ("top", "trace", "conns", "serve")  # the subcommands that take --attach
 # Program names of every sockscope BPF object: none may outlive a test.
@@ -28,15 +30,19 @@ _lock_fd = None
 
 
 def lock():
-    """Held for a whole test module: BPF suites and benchmarks must not overlap."""
+    """Held for a whole test module: BPF suites and benchmarks must not overlap. A module
+    that hangs would hold it, and every suite after it, forever: past MODULE_TIMEOUT its
+    threads' stacks are printed and the run ends, failed."""
     global _lock_fd
     if _lock_fd is None:
         _lock_fd = open(LOCK, "w")
         fcntl.flock(_lock_fd, fcntl.LOCK_EX)
+        faulthandler.dump_traceback_later(MODULE_TIMEOUT, exit=True)
 
 
 def unlock():
     global _lock_fd
+    faulthandler.cancel_dump_traceback_later()
     if _lock_fd is not None:
         fcntl.flock(_lock_fd, fcntl.LOCK_UN)
         _lock_fd.close()

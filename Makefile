@@ -27,6 +27,12 @@ SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
 	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c \
 	     src/out/prom.c
+# The HTTP/1.x core: libhttp-parser frames, src/proto/http.c pairs and times (docs/http-parser.md).
+# Its library is linked wherever the core is: the binary, the unit tests, the fuzz targets.
+CORE_SRCS += src/proto/http.c
+CORE_LIBS := $(if $(filter 1,$(STATIC)),-l:libhttp_parser.a,-lhttp_parser)
+LIBS      += $(CORE_LIBS)
+$(BUILD)/tests/test_%: CORE_OBJS += $(CORE_LIBS)
 APP_SRCS  := src/io.c src/tcpconn.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))

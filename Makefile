@@ -112,6 +112,25 @@ $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) -g -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $< -o $@ -luring
 
+# libFuzzer targets, tests/fuzz/fuzz_NAME.c over the pure core, seeded from tests/fuzz/corpus/NAME/.
+# `make fuzz` runs each for its share of FUZZ_SECONDS and fails on a crash; `make test` runs it.
+FUZZ_SECONDS ?= 30
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -g -O1 -Wall -Werror -std=gnu11 -D_GNU_SOURCE -Isrc \
+	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard src/*/*.h src/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) $(CORE_LIBS) -lm -o $@
+
+.PHONY: fuzz
+test: fuzz
+fuzz: $(FUZZ_BINS)
+	@set -e; n=$(words $(FUZZ_BINS)); [ $$n -gt 0 ] || exit 0; t=$$(( $(FUZZ_SECONDS) / n )); \
+	[ $$t -gt 0 ] || t=1; for f in $(FUZZ_BINS); do \
+		echo "== $$f ($${t}s)"; mkdir -p $$f.corpus; \
+		$$f -max_total_time=$$t -timeout=10 -print_final_stats=1 -artifact_prefix=$$f- \
+			$$f.corpus tests/fuzz/corpus/$${f##*/fuzz_}; done
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope
 	install -D -m 0644 docs/sockscope.8 $(DESTDIR)/usr/local/share/man/man8/sockscope.8

@@ -69,7 +69,8 @@ struct http_conn {
 
 static const http_parser_settings settings[2];
 
-_Static_assert((HTTP_PIPELINE_MAX & (HTTP_PIPELINE_MAX - 1)) == 0, "the ring's size is a power of two");
+_Static_assert((HTTP_PIPELINE_MAX & (HTTP_PIPELINE_MAX - 1)) == 0,
+	       "the ring's size is a power of two");
 
 static struct side *side_of(http_parser *p)
 {

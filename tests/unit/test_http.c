@@ -201,7 +201,7 @@ static void test_pipelined_16(void **state)
 	http_conn_free(c);
 }
 
-/* A pipelining client writes its requests in one call, a server its responses: sizes per message. */
+/* A pipelining client writes its requests in one call, a server its responses, all in one. */
 static void test_pipelined_one_call(void **state)
 {
 	const char *req[3] = {"GET /a HTTP/1.1\r\nHost: h\r\n\r\n", "HEAD /bb HTTP/1.1\r\n\r\n",

@@ -346,7 +346,7 @@ static void side_gap(struct side *s, uint64_t gap)
 	}
 }
 
-/* Does a call start a message? Only asked after framing was lost. */
+/* Does a call start a message? Asked after framing was lost, and when joining midstream. */
 static bool starts_message(enum http_dir dir, const char *d, size_t n)
 {
 	if (dir == HTTP_DIR_RESP)
@@ -545,7 +545,7 @@ static const http_parser_settings settings[2] = {
 	},
 };
 
-struct http_conn *http_conn_new(http_emit_fn emit, void *user)
+struct http_conn *http_conn_new(http_emit_fn emit, void *user, enum http_start start)
 {
 	struct http_conn *c = calloc(1, sizeof(*c));
 
@@ -556,7 +556,7 @@ struct http_conn *http_conn_new(http_emit_fn emit, void *user)
 	for (int d = HTTP_DIR_REQ; d <= HTTP_DIR_RESP; d++) {
 		c->side[d].c = c;
 		c->side[d].dir = d;
-		side_reset(&c->side[d], SIDE_PARSE);
+		side_reset(&c->side[d], start == HTTP_START_MIDSTREAM ? SIDE_RESYNC : SIDE_PARSE);
 	}
 	return c;
 }

@@ -38,8 +38,8 @@ enum http_dir {
 enum http_verdict {
 	HTTP_UNKNOWN, /* no complete request or response head yet */
 	HTTP_YES,
-	HTTP_NOT,     /* its first bytes are not HTTP/1.x (TLS, HTTP/2, binary): ignored from then on */
-	HTTP_DONE,    /* was HTTP: switched protocols (101, CONNECT) or stopped parsing; ignored now */
+	HTTP_NOT,     /* its first bytes are not HTTP/1.x (TLS, HTTP/2, binary): ignored now */
+	HTTP_DONE,    /* was HTTP, then switched protocols (101, CONNECT) or failed to parse */
 };
 
 /* Why an exchange ended. Only HTTP_END_OK is complete. */
@@ -47,9 +47,9 @@ enum http_end {
 	HTTP_END_OK,	     /* request and response framed to their last byte */
 	HTTP_END_CLOSED,     /* the connection closed first (http_conn_close) */
 	HTTP_END_RESET,	     /* the connection was reset first */
-	HTTP_END_ABANDONED,  /* the caller stopped tracking the connection (process gone, evicted) */
+	HTTP_END_ABANDONED,  /* the caller stopped tracking it (process gone, table evicted) */
 	HTTP_END_LOST,	     /* bytes not captured where framing needed them */
-	HTTP_END_QUEUE_FULL, /* its request came beyond HTTP_PIPELINE_MAX: only the response is known */
+	HTTP_END_QUEUE_FULL, /* its request was beyond HTTP_PIPELINE_MAX: only its response known */
 	HTTP_END_NO_REQUEST, /* a response with no request before it */
 	HTTP_END_BAD,	     /* the stream stopped parsing as HTTP/1.x */
 	HTTP_END_NR,
@@ -91,8 +91,18 @@ typedef void (*http_emit_fn)(void *user, const struct http_exchange *x);
 
 struct http_conn;
 
+/* Where the first bytes fed fall in the connection's stream. */
+enum http_start {
+	HTTP_START_OPEN, /* at its start: a connection seen from its connect or accept */
+	/*
+	 * Anywhere: one that existed before tracing began. Each direction waits for a call that
+	 * starts a message; what came before is ignored, and is no reason to call it not HTTP.
+	 */
+	HTTP_START_MIDSTREAM,
+};
+
 /* NULL when out of memory. */
-struct http_conn *http_conn_new(http_emit_fn emit, void *user);
+struct http_conn *http_conn_new(http_emit_fn emit, void *user, enum http_start start);
 /*
  * One socket call: caplen bytes of data seen out of len that crossed the socket (len >= caplen;
  * the kernel side captures only the start of each call). Uncaptured body bytes are accounted

@@ -5,7 +5,8 @@
  * is readable HTTP). Each input is fed three ways:
  *   whole: all requests in one call, then all responses in one call;
  *   split: the same two streams cut at points drawn from the control bytes;
- *   mixed: the directions interleaved, some calls declaring uncaptured bytes (len > caplen).
+ *   mixed: the directions interleaved, some calls declaring uncaptured bytes (len > caplen),
+ *          the connection joined midstream or from its start.
  * whole and split must give the same exchanges (framing cannot depend on how bytes were cut);
  * every exchange must keep the module's promises (bounds, complete iff ok, bytes no more than
  * fed). A broken promise aborts, which libFuzzer reports as a crash.
@@ -31,7 +32,9 @@ static void check(void *user, const struct http_exchange *x)
 	struct run *r = user;
 
 	if (x->target_len > HTTP_TARGET_MAX || x->host_len > HTTP_HOST_MAX || !x->method ||
-	    !x->target || !x->host || x->end >= HTTP_END_NR || x->complete != (x->end == HTTP_END_OK))
+	    !x->target || !x->host || x->end >= HTTP_END_NR)
+		abort();
+	if (x->complete != (x->end == HTTP_END_OK))
 		abort();
 	if (x->complete && (x->status < 100 || (x->status < 200 && x->status != 101)))
 		abort();
@@ -42,7 +45,7 @@ static void check(void *user, const struct http_exchange *x)
 	if (r->n < MAX_SEEN)
 		r->digest[r->n] = x->req_bytes * 1000003 ^ x->resp_bytes * 7919 ^ x->status * 31 ^
 				  x->end ^ (uint64_t)x->complete << 40 ^
-				  /* a target cut by a parse error depends on where the calls ended */
+				  /* a target cut by a parse error depends on the calls' ends */
 				  (uint64_t)(x->complete ? x->target_len : 0) << 48;
 	r->n++;
 }
@@ -85,7 +88,8 @@ static void finish(struct http_conn *c, struct run *r, uint8_t how)
 static void mixed(const uint8_t *req, size_t nq, const uint8_t *resp, size_t nr, uint32_t seed,
 		  struct run *r)
 {
-	struct http_conn *c = http_conn_new(check, r);
+	enum http_start start = seed & 1 ? HTTP_START_MIDSTREAM : HTTP_START_OPEN;
+	struct http_conn *c = http_conn_new(check, r, start);
 	size_t iq = 0, ir = 0;
 	uint64_t ts = 1;
 
@@ -122,14 +126,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&whole, 0, sizeof(whole));
 	memset(&split, 0, sizeof(split));
 	memset(&mix, 0, sizeof(mix));
-	c = http_conn_new(check, &whole);
+	c = http_conn_new(check, &whole, HTTP_START_OPEN);
 	if (!c)
 		return 0;
 	feed(c, &whole, HTTP_DIR_REQ, 1, req, nq, nq);
 	feed(c, &whole, HTTP_DIR_RESP, 2, resp, nr, nr);
 	finish(c, &whole, data[0]);
 
-	c = http_conn_new(check, &split);
+	c = http_conn_new(check, &split, HTTP_START_OPEN);
 	if (!c)
 		return 0;
 	feed_cut(c, &split, HTTP_DIR_REQ, req, nq, data[0], 1 + data[1] % 64);

@@ -60,7 +60,7 @@ static int teardown(void **state)
 
 static struct http_conn *conn(void)
 {
-	struct http_conn *c = http_conn_new(record, NULL);
+	struct http_conn *c = http_conn_new(record, NULL, HTTP_START_OPEN);
 
 	assert_non_null(c);
 	return c;
@@ -92,6 +92,12 @@ static void assert_x(const struct seen *s, const char *method, const char *targe
 	assert_int_equal(s->x.resp_bytes, resp);
 	assert_int_equal(s->x.end, end);
 	assert_int_equal(s->x.complete, end == HTTP_END_OK);
+}
+
+static void assert_get_ok(const struct seen *s)
+{
+	assert_x(s, "GET", "/index.html?q=a%20b", 200, strlen(GET), strlen(OK5), HTTP_END_OK);
+	assert_string_equal(s->host, "example.test");
 }
 
 static void test_get(void **state)
@@ -176,8 +182,8 @@ static void pipeline(struct http_conn *c, int n)
 		put(c, HTTP_DIR_REQ, 100 + i, buf);
 	}
 	for (int i = 0; i < n; i++) {
-		snprintf(buf, sizeof(buf), "HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%0*d", 200 + i,
-			 i + 1, i + 1, 0);
+		snprintf(buf, sizeof(buf), "HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n%0*d",
+			 200 + i, i + 1, i + 1, 0);
 		put(c, HTTP_DIR_RESP, 1000 + i, buf);
 	}
 }
@@ -248,7 +254,7 @@ static void test_pipelined_beyond_bound(void **state)
 	put(c, HTTP_DIR_REQ, 5000, GET);
 	put(c, HTTP_DIR_RESP, 5001, OK5);
 	assert_int_equal(nseen, n + 1);
-	assert_x(&seen[n], "GET", "/index.html?q=a%20b", 200, strlen(GET), strlen(OK5), HTTP_END_OK);
+	assert_get_ok(&seen[n]);
 	http_conn_free(c);
 }
 
@@ -263,8 +269,7 @@ static void test_one_byte_at_a_time(void **state)
 	drip(c, HTTP_DIR_RESP, 4, OK5);
 	assert_int_equal(nseen, 2);
 	for (int i = 0; i < 2; i++) {
-		assert_x(&seen[i], "GET", "/index.html?q=a%20b", 200, strlen(GET), strlen(OK5),
-			 HTTP_END_OK);
+		assert_get_ok(&seen[i]);
 		assert_string_equal(seen[i].host, "example.test");
 	}
 	http_conn_free(c);
@@ -326,7 +331,7 @@ static void test_chunked_with_trailers(void **state)
 	put(c, HTTP_DIR_RESP, 4, OK5);
 	assert_int_equal(nseen, 2);
 	assert_x(&seen[0], "POST", "/up", 200, strlen(req), strlen(resp), HTTP_END_OK);
-	assert_x(&seen[1], "GET", "/index.html?q=a%20b", 200, strlen(GET), strlen(OK5), HTTP_END_OK);
+	assert_get_ok(&seen[1]);
 	http_conn_free(c);
 }
 
@@ -344,7 +349,7 @@ static void test_head_no_body(void **state)
 	put(c, HTTP_DIR_RESP, 4, OK5);
 	assert_int_equal(nseen, 2);
 	assert_x(&seen[0], "HEAD", "/big", 200, strlen(req), strlen(resp), HTTP_END_OK);
-	assert_x(&seen[1], "GET", "/index.html?q=a%20b", 200, strlen(GET), strlen(OK5), HTTP_END_OK);
+	assert_get_ok(&seen[1]);
 	http_conn_free(c);
 }
 
@@ -424,7 +429,7 @@ static void test_101_switching(void **state)
 	(void)state;
 	put(c, HTTP_DIR_REQ, 1, req);
 	assert_int_equal(put(c, HTTP_DIR_RESP, 2, resp), HTTP_DONE);
-	assert_int_equal(put(c, HTTP_DIR_REQ, 3, "\x81\x85garbage GET / HTTP/1.1\r\n\r\n"), HTTP_DONE);
+	assert_int_equal(put(c, HTTP_DIR_REQ, 3, "\x81\x85mask GET / HTTP/1.1\r\n\r\n"), HTTP_DONE);
 	assert_int_equal(put(c, HTTP_DIR_RESP, 4, "\x81\x02hi"), HTTP_DONE);
 	http_conn_close(c, 5, HTTP_END_CLOSED);
 	assert_int_equal(nseen, 1);
@@ -436,7 +441,8 @@ static void test_101_switching(void **state)
 /* An Upgrade the server declines: the connection stays HTTP. */
 static void test_upgrade_declined(void **state)
 {
-	const char *req = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n";
+	const char *req = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\n"
+			  "Connection: Upgrade\r\n\r\n";
 	struct http_conn *c = conn();
 
 	(void)state;
@@ -445,7 +451,7 @@ static void test_upgrade_declined(void **state)
 	put(c, HTTP_DIR_REQ, 3, GET);
 	put(c, HTTP_DIR_RESP, 4, OK5);
 	assert_int_equal(nseen, 2);
-	assert_x(&seen[1], "GET", "/index.html?q=a%20b", 200, strlen(GET), strlen(OK5), HTTP_END_OK);
+	assert_get_ok(&seen[1]);
 	http_conn_free(c);
 }
 
@@ -566,6 +572,24 @@ static void assert_not_http(const char *first, size_t n, enum http_dir d)
 	assert_int_equal(put(c, HTTP_DIR_RESP, 3, OK5), HTTP_NOT);
 	http_conn_free(c);
 	assert_int_equal(nseen, 0);
+}
+
+/* Joined midstream: the end of an earlier body is skipped, not taken for "not HTTP". */
+static void test_midstream(void **state)
+{
+	struct http_conn *c = http_conn_new(record, NULL, HTTP_START_MIDSTREAM);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(put(c, HTTP_DIR_REQ, 1, "rest of a body\r\n"), HTTP_UNKNOWN);
+	assert_int_equal(put(c, HTTP_DIR_RESP, 2, "lo world</html>"), HTTP_UNKNOWN);
+	put(c, HTTP_DIR_REQ, 3, GET);
+	put(c, HTTP_DIR_RESP, 4, OK5);
+	assert_int_equal(nseen, 1);
+	assert_get_ok(&seen[0]);
+	http_conn_free(c);
+	/* The same bytes on a connection seen from its start are not HTTP. */
+	assert_not_http("rest of a body\r\n", strlen("rest of a body\r\n"), HTTP_DIR_REQ);
 }
 
 static void test_not_http(void **state)
@@ -731,6 +755,7 @@ int main(void)
 		T(test_uncaptured_body),
 		T(test_uncaptured_chunks_resync),
 		T(test_not_http),
+		T(test_midstream),
 		T(test_bare_lf),
 		T(test_long_target_cut),
 		T(test_huge_header_line),

@@ -60,6 +60,7 @@ struct http_conn {
 	uint16_t status; /* of the response in progress */
 	bool interim;	 /* a 1xx came first: its bytes and first byte belong to this response */
 	bool req_upgrade; /* the request side waits for the answer to its Upgrade or CONNECT */
+	bool unsure;	  /* framing was lost: pairs may be off until no request is pending */
 	bool closed;
 	enum http_verdict verdict;
 	http_emit_fn emit;
@@ -177,9 +178,11 @@ static void resp_emit(struct http_conn *c, enum http_end end)
 		struct req *r = q_at(c, 0);
 
 		x_from_req(&x, r, &c->side[HTTP_DIR_REQ]);
-		if (r->flags & REQ_LOST && end == HTTP_END_OK)
+		if ((r->flags & REQ_LOST || c->unsure) && end == HTTP_END_OK)
 			end = HTTP_END_LOST;
 		q_pop(c, r);
+		/* Uncaptured bytes may have held whole messages: trust pairs again once drained. */
+		c->unsure = c->unsure && (c->qlen || c->skip_pending);
 	} else {
 		c->st.no_request++;
 		end = end == HTTP_END_OK ? HTTP_END_NO_REQUEST : end;
@@ -316,6 +319,7 @@ static void side_lost(struct side *s, uint64_t gap)
 	struct http_conn *c = s->c;
 
 	c->st.lost++;
+	c->unsure = true;
 	s->bytes += gap;
 	if (s->dir == HTTP_DIR_RESP && (s->in_msg || c->interim)) {
 		resp_emit(c, HTTP_END_LOST);
@@ -328,14 +332,21 @@ static void side_lost(struct side *s, uint64_t gap)
 	side_reset(s, SIDE_RESYNC);
 }
 
-/* Body bytes the parser need not see: feed it zeros, which it skips without reading. */
+/*
+ * Body bytes the parser need not see: it skips zeros in their place without reading them. In a
+ * body read until close (length ULLONG_MAX to the parser) it needs not even those.
+ */
 static void side_gap(struct side *s, uint64_t gap)
 {
-	static const char zeros[4096];
-	bool body = s->in_body && (!(s->p.flags & F_CHUNKED) || s->in_chunk);
+	static const char zeros[65536];
+	bool chunked = s->p.flags & F_CHUNKED;
 
-	if (!body || gap > s->p.content_length) {
+	if (!s->in_body || (chunked && !s->in_chunk) || gap > s->p.content_length) {
 		side_lost(s, gap);
+		return;
+	}
+	if (!chunked && s->p.content_length == UINT64_MAX) {
+		s->bytes += gap;
 		return;
 	}
 	while (gap && s->state == SIDE_PARSE) {

@@ -48,7 +48,7 @@ enum http_end {
 	HTTP_END_CLOSED,     /* the connection closed first (http_conn_close) */
 	HTTP_END_RESET,	     /* the connection was reset first */
 	HTTP_END_ABANDONED,  /* the caller stopped tracking it (process gone, table evicted) */
-	HTTP_END_LOST,	     /* bytes not captured where framing needed them */
+	HTTP_END_LOST,	     /* bytes not captured where framing or pairing needed them */
 	HTTP_END_QUEUE_FULL, /* its request was beyond HTTP_PIPELINE_MAX: only its response known */
 	HTTP_END_NO_REQUEST, /* a response with no request before it */
 	HTTP_END_BAD,	     /* the stream stopped parsing as HTTP/1.x */
@@ -106,8 +106,10 @@ struct http_conn *http_conn_new(http_emit_fn emit, void *user, enum http_start s
 /*
  * One socket call: caplen bytes of data seen out of len that crossed the socket (len >= caplen;
  * the kernel side captures only the start of each call). Uncaptured body bytes are accounted
- * exactly; uncaptured bytes where framing needed them end that message with HTTP_END_LOST and
- * parsing resumes at the next call that starts a message.
+ * exactly. Uncaptured bytes where framing needed them end that message with HTTP_END_LOST, and
+ * parsing resumes at the next call that starts a message; since those bytes may have held whole
+ * messages, exchanges stay HTTP_END_LOST until no request is left waiting. So an exchange marked
+ * complete is one whose pairing is certain.
  */
 enum http_verdict http_conn_feed(struct http_conn *c, enum http_dir dir, uint64_t ts_ns,
 				 const void *data, size_t caplen, uint64_t len);

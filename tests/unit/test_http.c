@@ -537,7 +537,7 @@ static void test_uncaptured_body(void **state)
 	http_conn_free(c);
 }
 
-/* Uncaptured bytes across a chunk boundary: that exchange is lost, the next one resyncs. */
+/* Uncaptured bytes across a chunk boundary: that exchange is lost, parsing resyncs. */
 static void test_uncaptured_chunks_resync(void **state)
 {
 	const char *resp = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -555,8 +555,13 @@ static void test_uncaptured_chunks_resync(void **state)
 	put(c, HTTP_DIR_RESP, 4, "garbage that is not a response start");
 	put(c, HTTP_DIR_RESP, 5, OK5);
 	assert_int_equal(nseen, 2);
+	/* Framed whole, but the gap might have held a response: not trusted as a pair. */
 	assert_x(&seen[1], "GET", "/next", 200, strlen("GET /next HTTP/1.1\r\n\r\n"), strlen(OK5),
-		 HTTP_END_OK);
+		 HTTP_END_LOST);
+	put(c, HTTP_DIR_REQ, 6, GET);
+	put(c, HTTP_DIR_RESP, 7, OK5);
+	assert_int_equal(nseen, 3);
+	assert_get_ok(&seen[2]);
 	assert_int_equal(http_conn_stats(c)->lost, 1);
 	http_conn_free(c);
 }
@@ -572,6 +577,49 @@ static void assert_not_http(const char *first, size_t n, enum http_dir d)
 	assert_int_equal(put(c, HTTP_DIR_RESP, 3, OK5), HTTP_NOT);
 	http_conn_free(c);
 	assert_int_equal(nseen, 0);
+}
+
+/* A gap that may hide whole responses: later pairs are not trusted until the queue drains. */
+static void test_lost_response_unsure(void **state)
+{
+	const char *r1 = "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n";
+	struct http_conn *c = conn();
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		put(c, HTTP_DIR_REQ, 1, GET);
+	/* r1's head seen; its body and all of a second response not captured. */
+	http_conn_feed(c, HTTP_DIR_RESP, 2, r1, strlen(r1), strlen(r1) + 50 + strlen(OK5));
+	assert_int_equal(nseen, 1);
+	assert_int_equal(seen[0].x.end, HTTP_END_LOST);
+	put(c, HTTP_DIR_RESP, 3, OK5); /* the third response, paired with the second request */
+	assert_int_equal(nseen, 2);
+	assert_int_equal(seen[1].x.end, HTTP_END_LOST);
+	put(c, HTTP_DIR_RESP, 4, OK5); /* a fourth: its request is gone, the queue is drained */
+	put(c, HTTP_DIR_REQ, 5, GET);
+	put(c, HTTP_DIR_RESP, 6, OK5);
+	assert_int_equal(nseen, 4);
+	assert_int_equal(seen[2].x.end, HTTP_END_LOST);
+	assert_get_ok(&seen[3]);
+	http_conn_free(c);
+}
+
+/* Gigabytes uncaptured in a body read until close are counted, and it still ends at close. */
+static void test_uncaptured_until_close(void **state)
+{
+	const char *head = "HTTP/1.0 200 OK\r\n\r\n";
+	uint64_t big = 10ULL << 30;
+	struct http_conn *c = conn();
+
+	(void)state;
+	put(c, HTTP_DIR_REQ, 1, "GET /iso HTTP/1.0\r\n\r\n");
+	http_conn_feed(c, HTTP_DIR_RESP, 2, head, strlen(head), strlen(head) + big);
+	http_conn_feed(c, HTTP_DIR_RESP, 3, "xyz", 3, big);
+	http_conn_close(c, 4, HTTP_END_CLOSED);
+	assert_int_equal(nseen, 1);
+	assert_x(&seen[0], "GET", "/iso", 200, strlen("GET /iso HTTP/1.0\r\n\r\n"),
+		 strlen(head) + 2 * big, HTTP_END_OK);
+	http_conn_free(c);
 }
 
 /* Joined midstream: the end of an earlier body is skipped, not taken for "not HTTP". */
@@ -754,6 +802,8 @@ int main(void)
 		T(test_truncated_response),
 		T(test_uncaptured_body),
 		T(test_uncaptured_chunks_resync),
+		T(test_lost_response_unsure),
+		T(test_uncaptured_until_close),
 		T(test_not_http),
 		T(test_midstream),
 		T(test_bare_lf),

@@ -278,7 +278,7 @@ struct http_conn *http_conn_new(http_emit_fn emit, void *user, enum http_start s
 	for (int d = HTTP_DIR_REQ; d <= HTTP_DIR_RESP; d++) {
 		c->side[d].c = c;
 		c->side[d].dir = d;
-		http_frame_reset(&c->side[d], start == HTTP_START_MIDSTREAM ? SIDE_RESYNC : SIDE_PARSE);
+		http_frame_reset(&c->side[d], start == HTTP_START_OPEN ? SIDE_PARSE : SIDE_RESYNC);
 	}
 	return c;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the HTTP/1.x exchange core (src/proto/http.c). An input is a transcript:
+ * libFuzzer target for the HTTP/1.x exchange core (src/proto/). An input is a transcript:
  * two control bytes, the request direction's bytes, SEP, the response direction's bytes (a seed
  * is readable HTTP). Each input is fed three ways:
  *   whole: all requests in one call, then all responses in one call;

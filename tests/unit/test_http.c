@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the HTTP/1.x exchange core (src/proto/http.c). The witness is the transcript
+ * Unit tests of the HTTP/1.x exchange core (src/proto/). The witness is the transcript
  * itself: each test writes the bytes a client and a server would put on the wire, so the
  * expected method, target, status and sizes are the lengths of those strings, not numbers
  * copied from the module. Cases: 1.0 and 1.1, keep-alive, pipelining within and beyond the

@@ -129,7 +129,9 @@ fuzz: $(FUZZ_BINS)
 	[ $$t -gt 0 ] || t=1; for f in $(FUZZ_BINS); do \
 		echo "== $$f ($${t}s)"; mkdir -p $$f.corpus; \
 		$$f -max_total_time=$$t -timeout=10 -print_final_stats=1 -artifact_prefix=$$f- \
-			$$f.corpus tests/fuzz/corpus/$${f##*/fuzz_}; done
+			$$f.corpus tests/fuzz/corpus/$${f##*/fuzz_} >$$f.log 2>&1 || { cat $$f.log; \
+			echo "fuzz: $$f failed; rerun the input above with: $$f FILE" >&2; exit 1; }; \
+		grep -E '^Done|^stat::(number_of_executed_units|new_units_added)' $$f.log; done
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope

@@ -275,28 +275,53 @@ static void test_one_byte_at_a_time(void **state)
 	http_conn_free(c);
 }
 
-/* Every cut of the request, times every cut of the response, gives the same exchange. */
+struct pair {
+	const char *req, *resp, *method, *target, *host;
+	int status;
+};
+
+/* One pair, each message cut in two at i and j: the same exchange whatever the cuts. */
+static void split_at(const struct pair *p, size_t i, size_t j)
+{
+	size_t nq = strlen(p->req), nr = strlen(p->resp);
+	struct http_conn *c = conn();
+
+	nseen = 0;
+	http_conn_feed(c, HTTP_DIR_REQ, 1, p->req, i, i);
+	http_conn_feed(c, HTTP_DIR_REQ, 2, p->req + i, nq - i, nq - i);
+	http_conn_feed(c, HTTP_DIR_RESP, 3, p->resp, j, j);
+	http_conn_feed(c, HTTP_DIR_RESP, 4, p->resp + j, nr - j, nr - j);
+	assert_int_equal(nseen, 1);
+	assert_x(&seen[0], p->method, p->target, p->status, nq, nr, HTTP_END_OK);
+	assert_string_equal(seen[0].host, p->host);
+	assert_int_equal(seen[0].x.req_last_ns, i == nq ? 1 : 2);
+	assert_int_equal(seen[0].x.resp_last_ns, j == nr ? 3 : 4);
+	http_conn_free(c);
+}
+
+/* Every cut of the request, times every cut of the response, for each framing. */
 static void test_every_split_point(void **state)
 {
-	size_t nq = strlen(GET), nr = strlen(OK5);
+	static const struct pair pairs[] = {
+		{GET, OK5, "GET", "/index.html?q=a%20b", "example.test", 200},
+		{"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+		 "4\r\nabcd\r\n0\r\nX-Sum: 1\r\n\r\n",
+		 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		 "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer-A: b\r\n\r\n",
+		 "POST", "/up", "h", 200},
+		{"HEAD /big HTTP/1.1\r\nHost: h\r\n\r\n",
+		 "HTTP/1.1 200 OK\r\nContent-Length: 123456\r\n\r\n", "HEAD", "/big", "h", 200},
+		{"PUT /f HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+		 "Content-Length: 3\r\n\r\nabc",
+		 "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", "PUT", "/f", "h",
+		 204},
+	};
 
 	(void)state;
-	for (size_t i = 0; i <= nq; i++) {
-		for (size_t j = 0; j <= nr; j++) {
-			struct http_conn *c = conn();
-
-			nseen = 0;
-			http_conn_feed(c, HTTP_DIR_REQ, 1, GET, i, i);
-			http_conn_feed(c, HTTP_DIR_REQ, 2, GET + i, nq - i, nq - i);
-			http_conn_feed(c, HTTP_DIR_RESP, 3, OK5, j, j);
-			http_conn_feed(c, HTTP_DIR_RESP, 4, OK5 + j, nr - j, nr - j);
-			assert_int_equal(nseen, 1);
-			assert_x(&seen[0], "GET", "/index.html?q=a%20b", 200, nq, nr, HTTP_END_OK);
-			assert_string_equal(seen[0].host, "example.test");
-			assert_int_equal(seen[0].x.req_last_ns, i == nq ? 1 : 2);
-			http_conn_free(c);
-		}
-	}
+	for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++)
+		for (size_t i = 0; i <= strlen(pairs[k].req); i++)
+			for (size_t j = 0; j <= strlen(pairs[k].resp); j++)
+				split_at(&pairs[k], i, j);
 }
 
 static void test_post_body_split(void **state)

@@ -105,7 +105,9 @@ enum http_start {
 struct http_conn *http_conn_new(http_emit_fn emit, void *user, enum http_start start);
 /*
  * One socket call: caplen bytes of data seen out of len that crossed the socket (len >= caplen;
- * the kernel side captures only the start of each call). Uncaptured body bytes are accounted
+ * the kernel side captures only the start of each call). Feed both directions' calls in the
+ * order they happened: a response fed before its request is HTTP_END_NO_REQUEST, and the
+ * request is then left waiting until close. Uncaptured body bytes are accounted
  * exactly. Uncaptured bytes where framing needed them end that message with HTTP_END_LOST, and
  * parsing resumes at the next call that starts a message; since those bytes may have held whole
  * messages, exchanges stay HTTP_END_LOST until no request is left waiting. So an exchange marked

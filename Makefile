@@ -27,6 +27,12 @@ SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
 	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c \
 	     src/out/prom.c
+# The HTTP/1.x core: libhttp-parser frames, src/proto/http.c pairs and times (docs/http-parser.md).
+# Its library is linked wherever the core is: the binary, the unit tests, the fuzz targets.
+CORE_SRCS += src/proto/http.c src/proto/http_frame.c
+CORE_LIBS := $(if $(filter 1,$(STATIC)),-l:libhttp_parser.a,-lhttp_parser)
+LIBS      += $(CORE_LIBS)
+$(BUILD)/tests/test_%: CORE_OBJS += $(CORE_LIBS)
 APP_SRCS  := src/io.c src/tcpconn.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))
@@ -105,6 +111,27 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS)
 $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) -g -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $< -o $@ -luring
+
+# libFuzzer targets, tests/fuzz/fuzz_NAME.c over the pure core, seeded from tests/fuzz/corpus/NAME/.
+# `make fuzz` runs each for its share of FUZZ_SECONDS and fails on a crash; `make test` runs it.
+FUZZ_SECONDS ?= 30
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -g -O1 -Wall -Werror -std=gnu11 -D_GNU_SOURCE -Isrc \
+	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard src/*/*.h src/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) $(CORE_LIBS) -lm -o $@
+
+.PHONY: fuzz
+test: fuzz
+fuzz: $(FUZZ_BINS)
+	@set -e; n=$(words $(FUZZ_BINS)); [ $$n -gt 0 ] || exit 0; t=$$(( $(FUZZ_SECONDS) / n )); \
+	[ $$t -gt 0 ] || t=1; for f in $(FUZZ_BINS); do \
+		echo "== $$f ($${t}s)"; mkdir -p $$f.corpus; \
+		$$f -max_total_time=$$t -timeout=10 -print_final_stats=1 -artifact_prefix=$$f- \
+			$$f.corpus tests/fuzz/corpus/$${f##*/fuzz_} >$$f.log 2>&1 || { cat $$f.log; \
+			echo "fuzz: $$f failed; rerun the input above with: $$f FILE" >&2; exit 1; }; \
+		grep -E '^Done|^stat::(number_of_executed_units|new_units_added)' $$f.log; done
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope

@@ -64,6 +64,8 @@ static const uint8_t zeros[4];
 
 static void put(struct pcapng_w *w, const void *p, size_t n)
 {
+	if (!n) /* opt_endofopt has no value, and memcpy from NULL is undefined even for 0 */
+		return;
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
 }

@@ -74,7 +74,8 @@ static inline size_t gen_tcp(uint8_t *buf, const struct gen *g)
 	gen_be16(t + 14, g->win);
 	if (g->mss)
 		t[20] = 2, t[21] = 4, gen_be16(t + 22, 1460);
-	memcpy(t + th, g->payload, g->plen);
+	if (g->plen) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(t + th, g->payload, g->plen);
 	if (!v6)
 		gen_be16(buf + 10, gen_ip4_csum(buf));
 	gen_be16(t + 16, pkt_tcp_csum(g->family, sa, da, t, th + g->plen));

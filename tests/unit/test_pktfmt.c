@@ -26,7 +26,7 @@ static const struct pf_opts abs_opts = { .relative = false, .utf8 = true };
 static const struct gen curl_get = { AF_INET, "10.0.2.15", "1.1.1.1", 48448, 80, 615672475,
 				     1810787294, PKT_PSH | PKT_ACK, 64240, false,
 				     "GET / HTTP/1.1\r\nHost: one.one.one.one\r\nAccept: */*\r\n\r\n"
-				     "xxxxxxxxxxxxxx", 70 };
+				     "xxxxxxxxxxxxxxxx", 70 };
 
 static struct pkt_meta meta(enum pkt_dir dir, uint32_t pid, const char *comm)
 {

@@ -26,7 +26,8 @@ SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 # Pure code, linked into the unit tests as well as the binary.
 CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
 	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c \
-	     src/out/prom.c src/lib/pkt.c src/out/pcapng.c src/out/pktfmt.c
+	     src/out/prom.c src/lib/pkt.c src/out/pcapng.c src/out/pktfmt.c \
+	     src/lib/isn.c
 APP_SRCS  := src/io.c src/tcpconn.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))

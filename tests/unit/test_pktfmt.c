@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <time.h>
 
+#include "lib/isn.h"
 #include "out/pcapng.h"
 #include "out/pktfmt.h"
 
@@ -248,12 +249,16 @@ static const struct gen witness_pkts[] = {
 
 #define N_WITNESS (sizeof(witness_pkts) / sizeof(witness_pkts[0]))
 
-static void write_witness_capture(const char *path, char lines[][PF_LINE_MAX])
+/* Writes the witness packets; lines[i] gets packet i's line, absolute or with -S. */
+static void write_witness_capture(const char *path, char lines[][PF_LINE_MAX], bool relative)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	struct pcapng_w *w = pcapng_open(fd, PCAPNG_SNAPLEN_MAX, "test_pktfmt", NULL, NULL);
+	struct pf_opts o = { .relative = relative };
+	struct isn_table isns;
 
 	assert_non_null(w);
+	assert_int_equal(isn_init(&isns, 16), 0);
 	for (size_t i = 0; i < N_WITNESS; i++) {
 		size_t n = gen_tcp(buf, &witness_pkts[i]);
 		struct pkt_meta m = meta(i % 2 ? PKT_IN : PKT_OUT, 100 + (uint32_t)i, "witness");
@@ -261,9 +266,11 @@ static void write_witness_capture(const char *path, char lines[][PF_LINE_MAX])
 
 		m.wall_ns += i * 1000003999ull;
 		assert_int_equal(pkt_decode(buf, n, n, &p), PKT_OK);
-		pf_text(lines[i], PF_LINE_MAX, &p, &m, &abs_opts);
+		isn_learn(&isns, &p, &m);
+		pf_text(lines[i], PF_LINE_MAX, &p, &m, &o);
 		assert_int_equal(pcapng_packet(w, &m, buf, (uint32_t)n, (uint32_t)n), 0);
 	}
+	isn_free(&isns);
 	assert_int_equal(pcapng_close(w), 0);
 	close(fd);
 }
@@ -278,7 +285,7 @@ static void test_same_as_tcpdump(void **state)
 	if (!witness_have("tcpdump"))
 		skip();
 	close(mkstemp(path));
-	write_witness_capture(path, lines);
+	write_witness_capture(path, lines, false);
 	snprintf(cmd, sizeof(cmd), "tcpdump -r %s -nn -tt -S", path);
 	assert_int_equal(witness_run(cmd, &out, &err), 0);
 	assert_string_equal(err, "");
@@ -304,6 +311,60 @@ static void test_same_as_tcpdump(void **state)
 	free(err);
 }
 
+/* The conversation of a witness packet: its two ports. */
+static uint32_t conv(const struct gen *g)
+{
+	return g->sport < g->dport ? (uint32_t)g->sport << 16 | g->dport
+				   : (uint32_t)g->dport << 16 | g->sport;
+}
+
+/*
+ * -S against tcpdump's default relative numbers. tcpdump makes an ACK-carrying packet relative
+ * to the first ACK-carrying packet of its conversation, which it prints absolute, and leaves
+ * packets without ACK absolute; where it does go relative, after a handshake, so must we.
+ */
+static void test_relative_same_as_tcpdump(void **state)
+{
+	char path[] = "/tmp/sockscope-pktfmt-XXXXXX", cmd[128], *out, *err, *l, *save;
+	static char lines[N_WITNESS][PF_LINE_MAX];
+	uint32_t seen[N_WITNESS];
+	size_t i = 0, n_seen = 0, compared = 0;
+
+	(void)state;
+	if (!witness_have("tcpdump"))
+		skip();
+	close(mkstemp(path));
+	write_witness_capture(path, lines, true);
+	snprintf(cmd, sizeof(cmd), "tcpdump -r %s -nn -tt", path);
+	assert_int_equal(witness_run(cmd, &out, &err), 0);
+	assert_string_equal(err, "");
+	for (l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save), i++) {
+		const struct gen *g = &witness_pkts[i];
+		bool known = false;
+		struct fields theirs, ours;
+
+		for (size_t k = 0; k < n_seen; k++)
+			known |= seen[k] == conv(g);
+		if (!(g->flags & PKT_ACK))
+			continue;
+		if (!known)
+			seen[n_seen++] = conv(g);
+		if (!known || g->flags & PKT_SYN)
+			continue;
+		parse_tcpdump(l, &theirs);
+		parse_ours(lines[i], &ours);
+		if (theirs.seq[0])
+			assert_string_equal(ours.seq, theirs.seq);
+		assert_string_equal(ours.ack, theirs.ack);
+		compared++;
+	}
+	assert_int_equal(i, N_WITNESS);
+	assert_int_equal(compared, 3);
+	unlink(path);
+	free(out);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_same_as_tcpdump),
+		cmocka_unit_test(test_relative_same_as_tcpdump),
 	};
 
 	setenv("TZ", "UTC", 1); /* lines print local time */

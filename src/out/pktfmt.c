@@ -49,44 +49,118 @@ uint32_t pf_window(const struct pkt_tcp *p, const struct pkt_meta *m)
 	return p->flags & PKT_SYN ? p->win : (uint32_t)p->win << shift;
 }
 
+/* A line built without printf: one is formatted per packet, up to a million a second. */
+struct line {
+	char *buf;
+	size_t len, cap; /* cap keeps a byte for the NUL */
+};
+
+static void add(struct line *l, const char *s, size_t n)
+{
+	if (n > l->cap - l->len)
+		n = l->cap - l->len; /* cut: PF_LINE_MAX is far above any line */
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void add_str(struct line *l, const char *s)
+{
+	add(l, s, strlen(s));
+}
+
+/* v as decimal, at least width digits (zero-padded). */
+static void add_num(struct line *l, uint64_t v, int width)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || (int)(sizeof(d) - i) < width);
+	add(l, d + i, sizeof(d) - i);
+}
+
+/* "1.2.3.4:80" or "[fd00::1]:80", as tcpdump's addresses with ':' before the port. */
+static void add_endpoint(struct line *l, int family, const uint8_t addr[16], uint16_t port)
+{
+	char ip[64];
+
+	fmt_ip(ip, sizeof(ip), family, addr);
+	if (family == AF_INET6 && strchr(ip, ':')) {
+		add(l, "[", 1);
+		add_str(l, ip);
+		add(l, "]:", 2);
+	} else {
+		add_str(l, ip);
+		add(l, ":", 1);
+	}
+	add_num(l, port, 1);
+}
+
 /* Local "HH:MM:SS.uuuuuu", as tcpdump prints without -tt. */
-static void clock_micros(char *buf, size_t len, uint64_t wall_ns)
+static void add_clock(struct line *l, uint64_t wall_ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(wall_ns / 1000000000),
 			       .tv_nsec = (long)(wall_ns % 1000000000) };
 	char base[16];
 
-	fmt_clock(base, sizeof(base), &ts, false);
-	snprintf(buf, len, "%s.%06lu", base, (unsigned long)(ts.tv_nsec / 1000));
+	add_str(l, fmt_clock(base, sizeof(base), &ts, false));
+	add(l, ".", 1);
+	add_num(l, (uint64_t)ts.tv_nsec / 1000, 6);
+}
+
+/* "[P.] seq A:B ack C win W len L segs N" */
+static void add_tcp(struct line *l, const struct pkt_tcp *p, const struct pkt_meta *m, bool rel)
+{
+	char flags[PF_FLAGS_MAX];
+	uint32_t seq, ack;
+
+	pf_seq_ack(p, m, rel, &seq, &ack);
+	add(l, " [", 2);
+	add_str(l, pf_flags(flags, p->flags));
+	add(l, "] seq ", 6);
+	add_num(l, seq, 1);
+	if (p->payload_len) {
+		add(l, ":", 1);
+		add_num(l, (uint32_t)(seq + p->payload_len), 1);
+	}
+	if (p->flags & PKT_ACK) {
+		add(l, " ack ", 5);
+		add_num(l, ack, 1);
+	}
+	add(l, " win ", 5);
+	add_num(l, pf_window(p, m), 1);
+	add(l, " len ", 5);
+	add_num(l, p->payload_len, 1);
+	if (m->segs > 1) {
+		add(l, " segs ", 6);
+		add_num(l, m->segs, 1);
+	}
 }
 
 size_t pf_text(char *buf, size_t len, const struct pkt_tcp *p, const struct pkt_meta *m,
 	       const struct pf_opts *o)
 {
-	char when[32], name[4 * 16 + 1], src[64], dst[64], flags[PF_FLAGS_MAX], ack[24] = "";
-	uint32_t seq, an, segs = m->segs ? m->segs : 1;
-	char end[24] = "";
-	int n;
+	struct line l = { .buf = buf, .cap = len ? len - 1 : 0 };
+	char name[4 * 16 + 1];
 
-	clock_micros(when, sizeof(when), m->wall_ns);
+	if (!len)
+		return 0;
 	esc_token(name, sizeof(name), m->comm, name_len(m->comm, m->comm_len), o->utf8);
-	fmt_endpoint(src, sizeof(src), p->family, p->saddr, p->sport);
-	fmt_endpoint(dst, sizeof(dst), p->family, p->daddr, p->dport);
-	pf_seq_ack(p, m, o->relative, &seq, &an);
-	if (p->flags & PKT_ACK)
-		snprintf(ack, sizeof(ack), " ack %u", an);
-	if (p->payload_len)
-		snprintf(end, sizeof(end), ":%u", seq + p->payload_len);
-	n = snprintf(buf, len, "%s %s %s %u tcp %s > %s [%s] seq %u%s%s win %u len %u", when,
-		     m->dir == PKT_OUT ? "OUT" : "IN", name[0] ? name : "-", m->pid, src, dst,
-		     pf_flags(flags, p->flags), seq, end, ack, pf_window(p, m), p->payload_len);
-	if (n >= 0 && (size_t)n < len && segs > 1)
-		n += snprintf(buf + n, len - (size_t)n, " segs %u", segs);
-	if (n < 0 || (size_t)n + 1 >= len)
-		return n < 0 ? 0 : len - 1; /* cut: PF_LINE_MAX is far above any line */
-	buf[n++] = '\n';
-	buf[n] = '\0';
-	return (size_t)n;
+	add_clock(&l, m->wall_ns);
+	add_str(&l, m->dir == PKT_OUT ? " OUT " : " IN ");
+	add_str(&l, name[0] ? name : "-");
+	add(&l, " ", 1);
+	add_num(&l, m->pid, 1);
+	add(&l, " tcp ", 5);
+	add_endpoint(&l, p->family, p->saddr, p->sport);
+	add(&l, " > ", 3);
+	add_endpoint(&l, p->family, p->daddr, p->dport);
+	add_tcp(&l, p, m, o->relative);
+	add(&l, "\n", 1);
+	buf[l.len] = '\0';
+	return l.len;
 }
 
 void pf_json(FILE *f, const struct pkt_tcp *p, const struct pkt_meta *m, const struct pf_opts *o)

@@ -69,6 +69,9 @@ static void test_line(void **state)
 	assert_string_equal(line, "12:11:28.114216 OUT curl 402475 tcp 10.0.2.15:48448 > 1.1.1.1:80 "
 				  "[P.] seq 615672475:615672545 ack 1810787294 win 64240 len 70\n");
 	assert_int_equal(n, strlen(line));
+	n = pf_text(line, 20, &p, &m, &abs_opts); /* a short buffer: cut, still a string */
+	assert_int_equal(n, 19);
+	assert_string_equal(line, "12:11:28.114216 OUT");
 }
 
 /* -S: numbers from the ISNs, the sender's for seq and the receiver's for ack, both ways. */

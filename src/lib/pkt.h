@@ -27,7 +27,8 @@ enum pkt_dir { PKT_IN, PKT_OUT };
 
 /*
  * What the kernel side knows about a packet beyond its bytes: when, which way, whose socket,
- * on which interface. comm is untrusted and need not be NUL-terminated.
+ * on which interface. comm is untrusted and need not be NUL-terminated; NULL when no owner is
+ * known (printed as "-" and "").
  */
 struct pkt_meta {
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC, as every sockscope event's ts_ns */

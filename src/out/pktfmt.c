@@ -139,6 +139,12 @@ static void add_tcp(struct line *l, const struct pkt_tcp *p, const struct pkt_me
 	}
 }
 
+/* The name's length: up to its NUL, 0 for none (a packet with no owner known). */
+static size_t comm_len(const struct pkt_meta *m)
+{
+	return m->comm ? name_len(m->comm, m->comm_len) : 0;
+}
+
 size_t pf_text(char *buf, size_t len, const struct pkt_tcp *p, const struct pkt_meta *m,
 	       const struct pf_opts *o)
 {
@@ -147,7 +153,7 @@ size_t pf_text(char *buf, size_t len, const struct pkt_tcp *p, const struct pkt_
 
 	if (!len)
 		return 0;
-	esc_token(name, sizeof(name), m->comm, name_len(m->comm, m->comm_len), o->utf8);
+	esc_token(name, sizeof(name), m->comm, comm_len(m), o->utf8);
 	add_clock(&l, m->wall_ns);
 	add_str(&l, m->dir == PKT_OUT ? " OUT " : " IN ");
 	add_str(&l, name[0] ? name : "-");
@@ -181,7 +187,7 @@ void pf_json(FILE *f, const struct pkt_tcp *p, const struct pkt_meta *m, const s
 	jw_u64(&w, "ts_ns", m->ts_ns);
 	jw_str(&w, "dir", out ? "out" : "in");
 	jw_u64(&w, "pid", m->pid);
-	jw_bytes(&w, "comm", m->comm, name_len(m->comm, m->comm_len));
+	jw_bytes(&w, "comm", m->comm ? m->comm : "", comm_len(m));
 	jw_str(&w, "family", family_name(p->family));
 	jw_str(&w, "laddr", la);
 	jw_u64(&w, "lport", out ? p->sport : p->dport);

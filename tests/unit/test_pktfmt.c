@@ -136,6 +136,9 @@ static void test_hostile_comm(void **state)
 		spaces += *c == ' ';
 	}
 	assert_int_equal(spaces, 16); /* as many as the issue's example line has */
+	m.comm = NULL; /* no owner known */
+	pf_text(line + 256, sizeof(line) - 256, &p, &m, &abs_opts);
+	assert_non_null(strstr(line + 256, " IN - 7 tcp "));
 	assert_non_null(strstr(line, " IN a\\x20b\\x3d\\x1b[2J\\xff\"\\x0a\\x09\\\\zzz 7 tcp "));
 }
 

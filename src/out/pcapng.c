@@ -32,7 +32,7 @@
 #define PACKET_OUTGOING 4
 
 #define PAD4(n)	     (((n) + 3u) & ~3u)
-#define COMMENT_MAX  128 /* "pid=4294967295 dir=out comm=" and 16 bytes escaped 4 times */
+#define COMMENT_MAX  128 /* "pid=4294967295 dir=out segs=4294967295 comm=", 16 bytes escaped */
 #define EPB_MAX(cap) (28 + PAD4(SLL2_HLEN + (cap)) + 4 + COMMENT_MAX + 8 + 4 + 4)
 #define IDB_MAX      (16 + 4 + 68 + 4 + 64 + 8 + 4 + 4) /* name and description at most 64 */
 #define BUF_MIN	     (64 * 1024)
@@ -235,12 +235,14 @@ static void put_sll2(struct pcapng_w *w, const struct pkt_meta *m, const uint8_t
 
 static size_t comment_of(char *buf, size_t len, const struct pkt_meta *m)
 {
-	char name[4 * 16 + 1];
+	char name[4 * 16 + 1], segs[24] = "";
 	int n;
 
 	esc_token(name, sizeof(name), m->comm, m->comm ? name_len(m->comm, m->comm_len) : 0, true);
-	n = snprintf(buf, len, "pid=%u dir=%s comm=%s", m->pid, m->dir == PKT_OUT ? "out" : "in",
-		     name);
+	if (m->segs > 1) /* a GSO/GRO super-packet: Wireshark shows it as one frame */
+		snprintf(segs, sizeof(segs), " segs=%u", m->segs);
+	n = snprintf(buf, len, "pid=%u dir=%s%s comm=%s", m->pid, m->dir == PKT_OUT ? "out" : "in",
+		     segs, name);
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 

@@ -13,7 +13,8 @@
  * counts IP bytes; the IDB's is 20 more. Timestamps are in nanoseconds (if_tsresol 9).
  *
  * Each packet carries its direction in epb_flags (inbound 01, outbound 10) and a comment
- * "pid=PID dir=in|out comm=NAME": NAME goes through esc_token, so the comment is valid UTF-8
+ * "pid=PID dir=in|out[ segs=N] comm=NAME" (segs for a GSO/GRO super-packet of N > 1 wire
+ * segments): NAME goes through esc_token, so the comment is valid UTF-8
  * and a name cannot forge another field. PID is followed by a space, so `tshark -Y 'frame.comment contains "pid=1234 "'` selects one process exactly
  * (without the space, pid=12 would also match pid=1234).
  *

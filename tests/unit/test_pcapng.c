@@ -30,6 +30,7 @@ struct rec {
 	enum pkt_dir dir;
 	uint32_t ifindex;
 	const char *comment; /* what its comment must read */
+	uint32_t segs;
 };
 
 /* Names that try everything: spaces, '=', a forged pid, quotes, controls, bad UTF-8. */
@@ -49,7 +50,7 @@ static const struct rec recs[] = {
 	{ { AF_INET6, "fd00::1", "2001:db8::2", 443, 50000, 0xfffffffe, 3,
 	    PKT_FIN | PKT_ACK | PKT_ECE | PKT_CWR, 1024, false, "bye", 3 },
 	  3333, bidi, sizeof(bidi) - 1, PKT_OUT, 2,
-	  "pid=3333 dir=out comm=\xc3\xa9t\\xe2\\x80\\xae\\\\" },
+	  "pid=3333 dir=out segs=2 comm=\xc3\xa9t\\xe2\\x80\\xae\\\\", 2 },
 	{ { AF_INET6, "2001:db8::2", "fd00::1", 50000, 443, 4, 0xfffffffe, PKT_RST, 0, false },
 	  11110, "x", 1, PKT_IN, 3, "pid=11110 dir=in comm=x" },
 	{ { AF_INET, "10.0.2.15", "1.1.1.1", 48448, 80, 615672419, 1810787201, PKT_ACK | PKT_URG,
@@ -74,7 +75,7 @@ static struct pkt_meta meta_of(const struct rec *r, size_t i)
 {
 	return (struct pkt_meta){ .wall_ns = WALL_NS + i * 1000000007ull, .dir = r->dir,
 				  .pid = r->pid, .comm = r->comm, .comm_len = r->comm_len,
-				  .ifindex = r->ifindex, .netns = 4026531840u };
+				  .ifindex = r->ifindex, .netns = 4026531840u, .segs = r->segs };
 }
 
 /* Writes recs[0..n) to path with snaplen; flush_each: pcapng_flush after every packet. */

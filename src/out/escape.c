@@ -124,6 +124,30 @@ char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool ut
 	return dst;
 }
 
+char *esc_token(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok)
+{
+	const uint8_t *s = src;
+	size_t o = 0, i = 0;
+
+	if (!dstlen)
+		return dst;
+	while (i < srclen) {
+		size_t plen, used;
+		char piece[8];
+
+		if (s[i] > 0x20 && s[i] < 0x7f && s[i] != '\\' && s[i] != '=')
+			piece[0] = (char)s[i], plen = used = 1;
+		else /* text_piece writes space and '=' as \xNN: they are below 0x80 */
+			used = text_piece(s + i, srclen - i, utf8_ok, piece, &plen);
+		if (o + plen >= dstlen)
+			break;
+		memcpy(dst + o, piece, plen);
+		o += plen, i += used;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
 static bool json_plain(uint8_t c)
 {
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';

@@ -23,6 +23,13 @@ size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
 char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok);
 
 /*
+ * A name as one token of "key=value key=value" text (a packet's comment in a pcapng file, a
+ * packet line): as esc_text, and space and '=' as "\x20" and "\x3d" too, so that a hostile
+ * name can neither end its field early nor forge another ("x pid=1"). Returns dst.
+ */
+char *esc_token(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok);
+
+/*
  * A JSON string body (without quotes): controls as \u00XX, invalid UTF-8 as U+FFFD. dst must
  * hold ESC_JSON_MAX(srclen) bytes; returns the bytes written (a NUL follows them).
  */

@@ -188,6 +188,27 @@ static void test_text_every_byte_in_run(void **state)
 	}
 }
 
+/* A name in "key=value" text: no space or '=' of its own, so it cannot forge a field. */
+static void test_token(void **state)
+{
+	(void)state;
+	esc_token(out, sizeof(out), "x pid=1", 7, true);
+	assert_string_equal(out, "x\\x20pid\\x3d1");
+	esc_token(out, sizeof(out), "a\\b\"\n\xff\xc3\xa9\xe2\x80\xae", 11, true);
+	assert_string_equal(out, "a\\\\b\"\\x0a\\xff\xc3\xa9\\xe2\\x80\\xae");
+	esc_token(out, sizeof(out), "\xc3\xa9", 2, false);
+	assert_string_equal(out, "\\xc3\\xa9");
+	for (int b = 0; b < 256; b++) {
+		char one = (char)b;
+
+		esc_token(out, sizeof(out), &one, 1, true);
+		no_control_bytes(out);
+		assert_null(strpbrk(out, " ="));
+	}
+	esc_token(out, 6, "ab cd", 5, true); /* "ab" and no piece of "\x20" */
+	assert_string_equal(out, "ab");
+}
+
 static void test_json(void **state)
 {
 	(void)state;
@@ -262,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_text_truncation),
 		cmocka_unit_test(test_text_truncated_run),
 		cmocka_unit_test(test_text_every_byte_in_run),
+		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_prom),

@@ -14,10 +14,12 @@ PYTHON    := /usr/bin/python3
 CFLAGS    ?= -g -O2
 CFLAGS    += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -I$(BUILD)/skel -Isrc \
 	     -DSOCKSCOPE_VERSION='"$(VERSION)"' -MMD -MP
-LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lmicrohttpd -lpthread -lm
+CURSES    := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lmicrohttpd -lpthread -lm \
+	     $(CURSES)
 ifeq ($(STATIC),1)
 LDFLAGS   += -static
-LIBS      := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -lm
+LIBS      := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -lm -l:libncursesw.a -l:libtinfo.a
 endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -Wall -Werror
 
@@ -37,6 +39,7 @@ $(BUILD)/tests/test_%: CORE_OBJS += $(CORE_LIBS)
 # The interactive screen's model (src/tui): its curses side is with the app below.
 CORE_SRCS += src/tui/model.c src/tui/keys.c src/tui/cols.c
 APP_SRCS  := src/io.c src/tcpconn.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
+APP_SRCS  += src/tui/screen.c src/tui/draw.c
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))
 BIN       := $(BUILD)/sockscope
@@ -110,6 +113,12 @@ $(BIN): $(CORE_OBJS) $(APP_OBJS)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(CORE_OBJS) -lcmocka -lm -o $@
+
+# The interactive screen's driver for tests: the pure core and the screen, no BPF.
+TUI_OBJS  := $(BUILD)/obj/tui/screen.o $(BUILD)/obj/tui/draw.o
+$(BUILD)/tests/tuidemo: tests/helpers/tuidemo.c $(CORE_OBJS) $(TUI_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(TUI_OBJS) $(CORE_LIBS) $(CURSES) -lm -o $@
 
 $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)

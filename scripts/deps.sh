@@ -6,10 +6,11 @@
 set -euo pipefail
 
 build_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev libhttp-parser-dev pkg-config
-	make gcc)
+	make gcc libncurses-dev)
 test_pkgs=(libcmocka-dev liburing-dev iproute2 iptables jq curl iperf3 nethogs bpftrace procps
 	util-linux prometheus tshark tcpdump # the witnesses of the packet and pcapng tests
 	libclang-rt-14-dev # clang's libFuzzer runtime, for make fuzz
+	tmux # the terminal of the interactive screen's tests
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd) # the last six: tests/vm, kernel matrix
 
 want=("${build_pkgs[@]}")

@@ -33,38 +33,38 @@ enum {
 
 /* drop: the order columns leave a narrow terminal in (highest first; 0 stays). */
 static const struct tui_col proc_cols[P_N] = {
-    [P_PID] = {"PID", "pid", 7, 7, 3, false},
-    [P_USER] = {"USER", "user", 8, 8, 5, true},
-    [P_COMM] = {"COMM", "comm", 8, 16, 0, true},
-    [P_SENT] = {"SENT/s", "sent_rate", 10, 10, 0, false},
-    [P_RECV] = {"RECV/s", "recv_rate", 10, 10, 0, false},
-    [P_CALLS] = {"CALLS/s", "calls_rate", 7, 7, 4, false},
-    [P_TSENT] = {"TOTAL SENT", "sent_bytes", 10, 10, 2, false},
-    [P_TRECV] = {"TOTAL RECV", "recv_bytes", 10, 10, 2, false},
+	[P_PID] = { "PID", "pid", 7, 7, 3, false },
+	[P_USER] = { "USER", "user", 8, 8, 5, true },
+	[P_COMM] = { "COMM", "comm", 8, 16, 0, true },
+	[P_SENT] = { "SENT/s", "sent_rate", 10, 10, 0, false },
+	[P_RECV] = { "RECV/s", "recv_rate", 10, 10, 0, false },
+	[P_CALLS] = { "CALLS/s", "calls_rate", 7, 7, 4, false },
+	[P_TSENT] = { "TOTAL SENT", "sent_bytes", 10, 10, 2, false },
+	[P_TRECV] = { "TOTAL RECV", "recv_bytes", 10, 10, 2, false },
 };
 
 static const struct tui_col conn_cols[C_N] = {
-    [C_PROTO] = {"PROTO", "proto", 5, 5, 3, true},
-    [C_LOCAL] = {"LOCAL", "local", 15, 47, 1, true},
-    [C_REMOTE] = {"REMOTE", "remote", 15, 47, 0, true},
-    [C_ROLE] = {"ROLE", "role", 6, 6, 5, true},
-    [C_STATE] = {"STATE", "state", 11, 11, 4, true},
-    [C_PID] = {"PID", "pid", 7, 7, 3, false},
-    [C_COMM] = {"COMM", "comm", 6, 15, 3, true},
-    [C_SENT] = {"SENT/s", "sent_rate", 10, 10, 0, false},
-    [C_RECV] = {"RECV/s", "recv_rate", 10, 10, 0, false},
-    [C_TSENT] = {"TOTAL SENT", "sent_bytes", 10, 10, 6, false},
-    [C_TRECV] = {"TOTAL RECV", "recv_bytes", 10, 10, 6, false},
-    [C_CWND] = {"CWND", "cwnd", 6, 6, 4, false},
-    [C_SRTT] = {"SRTT", "srtt_us", 8, 8, 4, false},
-    [C_RETR] = {"RETR", "retrans_total", 5, 5, 2, false},
+	[C_PROTO] = { "PROTO", "proto", 5, 5, 3, true },
+	[C_LOCAL] = { "LOCAL", "local", 15, 47, 1, true },
+	[C_REMOTE] = { "REMOTE", "remote", 15, 47, 0, true },
+	[C_ROLE] = { "ROLE", "role", 6, 6, 5, true },
+	[C_STATE] = { "STATE", "state", 11, 11, 4, true },
+	[C_PID] = { "PID", "pid", 7, 7, 3, false },
+	[C_COMM] = { "COMM", "comm", 6, 15, 3, true },
+	[C_SENT] = { "SENT/s", "sent_rate", 10, 10, 0, false },
+	[C_RECV] = { "RECV/s", "recv_rate", 10, 10, 0, false },
+	[C_TSENT] = { "TOTAL SENT", "sent_bytes", 10, 10, 6, false },
+	[C_TRECV] = { "TOTAL RECV", "recv_bytes", 10, 10, 6, false },
+	[C_CWND] = { "CWND", "cwnd", 6, 6, 4, false },
+	[C_SRTT] = { "SRTT", "srtt_us", 8, 8, 4, false },
+	[C_RETR] = { "RETR", "retrans_total", 5, 5, 2, false },
 };
 
 /* conns' --sort names that the screen shows in a column under another name. */
 static const struct {
 	const char *alias;
 	int col;
-} conn_aliases[] = {{"lport", C_LOCAL}, {"rport", C_REMOTE}};
+} conn_aliases[] = { { "lport", C_LOCAL }, { "rport", C_REMOTE } };
 
 const struct tui_col *tui_columns(const struct tui_model *m, int *n)
 {
@@ -99,7 +99,8 @@ bool tui_col_avail(const struct tui_model *m, int col)
 const char *tui_title(const struct tui_model *m, int col)
 {
 	static const char *const as_total[] = {
-	    [P_SENT] = "SENT", [P_RECV] = "RECV", [P_CALLS] = "CALLS"};
+		[P_SENT] = "SENT", [P_RECV] = "RECV", [P_CALLS] = "CALLS"
+	};
 	int n;
 	const struct tui_col *c = tui_columns(m, &n);
 
@@ -422,7 +423,7 @@ void tui_layout(const struct tui_model *m, int width, int height, struct tui_lay
 {
 	int n, used = -1, extra, d;
 	const struct tui_col *c = tui_columns(m, &n);
-	bool on[16] = {0};
+	bool on[16] = { 0 };
 
 	memset(l, 0, sizeof(*l));
 	if (width < TUI_MIN_COLS || height < TUI_MIN_ROWS) {

@@ -100,7 +100,7 @@ static void compute_rates(struct tui_table *t, uint64_t now_ns)
 
 	for (size_t i = 0; i < t->n; i++) {
 		struct tui_row *r = &t->rows[i], *p;
-		struct tui_row zero = {0};
+		struct tui_row zero = { 0 };
 
 		r->rate_sent = r->rate_recv = r->rate_calls = -1;
 		if (dt <= 0)

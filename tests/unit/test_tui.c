@@ -20,7 +20,7 @@ static char buf[256];
 
 static struct tui_proc_in proc(uint32_t pid, const char *comm, uint64_t sent, uint64_t recv)
 {
-	struct tui_proc_in p = {.pid = pid, .nprocs = 1, .sent = sent, .recv = recv};
+	struct tui_proc_in p = { .pid = pid, .nprocs = 1, .sent = sent, .recv = recv };
 
 	strncpy(p.comm, comm, sizeof(p.comm));
 	strncpy(p.user, "root", sizeof(p.user));
@@ -31,20 +31,20 @@ static struct tui_proc_in proc(uint32_t pid, const char *comm, uint64_t sent, ui
 static struct tui_conn_in conn(uint64_t id, uint32_t pid, uint16_t lport, uint16_t rport,
 			       uint64_t sent, uint32_t retrans)
 {
-	struct tui_conn_in c = {.id = id,
-				.pid = pid,
-				.proto = IPPROTO_TCP,
-				.family = AF_INET,
-				.lport = lport,
-				.rport = rport,
-				.sent = sent,
-				.recv = sent / 2,
-				.has_tcp = true,
-				.cwnd = 10,
-				.srtt_us = 1500,
-				.retrans = retrans,
-				.role = "client",
-				.state = "ESTABLISHED"};
+	struct tui_conn_in c = { .id = id,
+				 .pid = pid,
+				 .proto = IPPROTO_TCP,
+				 .family = AF_INET,
+				 .lport = lport,
+				 .rport = rport,
+				 .sent = sent,
+				 .recv = sent / 2,
+				 .has_tcp = true,
+				 .cwnd = 10,
+				 .srtt_us = 1500,
+				 .retrans = retrans,
+				 .role = "client",
+				 .state = "ESTABLISHED" };
 
 	memcpy(c.laddr, "\x7f\0\0\x01", 4);
 	memcpy(c.raddr, "\x7f\0\0\x02", 4);
@@ -90,10 +90,10 @@ static void keys(const char *s)
 /* pid 1 sends most in the interval, 2 receives most, 3 has the largest totals but is idle. */
 static void three_procs(void)
 {
-	struct tui_proc_in a[] = {proc(1, "alpha", 0, 0), proc(2, "bravo", 0, 0),
-				  proc(3, "charlie", 900000, 900000)};
-	struct tui_proc_in b[] = {proc(1, "alpha", 5000, 100), proc(2, "bravo", 100, 3000),
-				  proc(3, "charlie", 900000, 900000)};
+	struct tui_proc_in a[] = { proc(1, "alpha", 0, 0), proc(2, "bravo", 0, 0),
+				   proc(3, "charlie", 900000, 900000) };
+	struct tui_proc_in b[] = { proc(1, "alpha", 5000, 100), proc(2, "bravo", 100, 3000),
+				   proc(3, "charlie", 900000, 900000) };
 
 	feed_two(a, b, 3);
 }
@@ -114,8 +114,8 @@ static int teardown(void **state)
 
 static void test_rates_from_totals(void **state)
 {
-	struct tui_proc_in a[] = {proc(1, "alpha", 1000, 0)};
-	struct tui_proc_in b[] = {proc(1, "alpha", 2600, 0), proc(2, "late", 1200, 0)};
+	struct tui_proc_in a[] = { proc(1, "alpha", 1000, 0) };
+	struct tui_proc_in b[] = { proc(1, "alpha", 2600, 0), proc(2, "late", 1200, 0) };
 
 	(void)state;
 	assert_int_equal(tui_feed_procs(&m, a, 1, 10 * SEC), 0);
@@ -152,8 +152,8 @@ static void test_sort_keys(void **state)
 
 static void test_sort_by_name(void **state)
 {
-	struct tui_conn_in c[] = {conn(1, 7, 40000, 80, 100, 0), conn(2, 7, 40001, 443, 200, 5),
-				  conn(3, 7, 40002, 22, 300, 1)};
+	struct tui_conn_in c[] = { conn(1, 7, 40000, 80, 100, 0), conn(2, 7, 40001, 443, 200, 5),
+				   conn(3, 7, 40002, 22, 300, 1) };
 
 	(void)state;
 	tui_model_free(&m);
@@ -213,10 +213,10 @@ static void test_unit_cycling(void **state)
 
 static void test_grouping(void **state)
 {
-	struct tui_proc_in a[] = {proc(1, "nginx", 0, 0), proc(2, "nginx", 0, 0),
-				  proc(3, "curl", 0, 0)};
-	struct tui_proc_in b[] = {proc(1, "nginx", 1000, 0), proc(2, "nginx", 2000, 0),
-				  proc(3, "curl", 100, 0)};
+	struct tui_proc_in a[] = { proc(1, "nginx", 0, 0), proc(2, "nginx", 0, 0),
+				   proc(3, "curl", 0, 0) };
+	struct tui_proc_in b[] = { proc(1, "nginx", 1000, 0), proc(2, "nginx", 2000, 0),
+				   proc(3, "curl", 100, 0) };
 
 	(void)state;
 	feed_two(a, b, 3);
@@ -289,8 +289,8 @@ static void test_layout_conns(void **state)
 
 static void test_selection_follows_row(void **state)
 {
-	struct tui_proc_in c[] = {proc(1, "alpha", 5000, 100), proc(2, "bravo", 100, 3000),
-				  proc(3, "charlie", 999000, 999000)};
+	struct tui_proc_in c[] = { proc(1, "alpha", 5000, 100), proc(2, "bravo", 100, 3000),
+				   proc(3, "charlie", 999000, 999000) };
 
 	(void)state;
 	three_procs();
@@ -337,8 +337,8 @@ static void test_scroll(void **state)
 
 static void test_drill_down(void **state)
 {
-	struct tui_conn_in c[] = {conn(1, 1, 40000, 80, 100, 0), conn(2, 2, 40001, 443, 200, 0),
-				  conn(3, 1, 40002, 22, 300, 0)};
+	struct tui_conn_in c[] = { conn(1, 1, 40000, 80, 100, 0), conn(2, 2, 40001, 443, 200, 0),
+				   conn(3, 1, 40002, 22, 300, 0) };
 
 	(void)state;
 	three_procs();
@@ -365,7 +365,7 @@ static void test_drill_down(void **state)
 
 static void test_drill_down_by_name(void **state)
 {
-	struct tui_conn_in c[] = {conn(1, 1, 40000, 80, 100, 0), conn(2, 2, 40001, 443, 200, 0)};
+	struct tui_conn_in c[] = { conn(1, 1, 40000, 80, 100, 0), conn(2, 2, 40001, 443, 200, 0) };
 
 	(void)state;
 	three_procs();
@@ -383,7 +383,7 @@ static void test_drill_down_by_name(void **state)
 
 static void test_keys(void **state)
 {
-	struct tui_proc_in later[] = {proc(1, "alpha", 1 << 20, 0)};
+	struct tui_proc_in later[] = { proc(1, "alpha", 1 << 20, 0) };
 
 	(void)state;
 	three_procs();
@@ -473,21 +473,21 @@ static void test_fit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_rates_from_totals, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sort_keys, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sort_by_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unit_cycling, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_grouping, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_layout_procs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_layout_conns, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_selection_follows_row, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_scroll, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_drill_down, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_drill_down_by_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hostile_names, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rates_from_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sort_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sort_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unit_cycling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grouping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout_procs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout_conns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_selection_follows_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scroll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drill_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drill_down_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

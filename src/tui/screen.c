@@ -8,6 +8,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POLL_MS 200 /* longest wait for a key: how soon a stop signal or done() is seen */
+#define POLL_MS 200 /* longest wait: how soon a stop signal or done() is seen */
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
@@ -239,10 +240,22 @@ static int handle_key(struct loop *l, int c)
 	return 0;
 }
 
+/* Waits for a key, the source's fd or the next sample; serves the fd. */
+static void wait_input(struct loop *l)
+{
+	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+			       { .fd = l->src->fd, .events = POLLIN } };
+	int n = poll(p, l->src->ready ? 2 : 1, wait_ms(l));
+
+	if (n > 0 && l->src->ready && (p[1].revents & POLLIN))
+		l->src->ready(l->src->ctx);
+}
+
 static int run_loop(struct loop *l)
 {
-	int rc;
+	int rc, c;
 
+	timeout(0); /* poll() waits; getch only takes what has come (KEY_RESIZE included) */
 	for (;;) {
 		if (mono_ns() >= l->next_ns) {
 			if ((rc = sample(l)))
@@ -251,10 +264,10 @@ static int run_loop(struct loop *l)
 		}
 		if (stopped || (l->src->done && l->src->done(l->src->ctx)))
 			return 0;
-		timeout(wait_ms(l));
-		rc = getch();
-		if (rc != ERR && handle_key(l, rc))
-			return 0;
+		wait_input(l);
+		while ((c = getch()) != ERR)
+			if (handle_key(l, c))
+				return 0;
 	}
 }
 

@@ -30,10 +30,18 @@ struct tui_source {
 	int (*sample)(void *ctx, struct tui_model *m, struct tui_status *st, uint64_t now_ns);
 	/* Optional: true when the run is over (--count, --duration, -p processes gone). */
 	bool (*done)(void *ctx);
+	/*
+	 * Optional: called whenever fd is readable between samples, as the line output polls
+	 * its ring buffer while it waits (ring_buffer__epoll_fd, then ring_buffer__consume).
+	 * fd is looked at only when ready is set.
+	 */
+	void (*ready)(void *ctx);
+	int fd;
 };
 
 /*
- * Opens the screen, samples at once and then every m->interval_ms, and runs until `q`,
+ * Opens the screen, samples at once and then every m->interval_ms, waits for keys (and
+ * src->fd) in between, and runs until `q`,
  * Ctrl-C, SIGTERM/SIGHUP or src->done. Signals reach the handlers installed before (so a
  * command's stop flag is still set) after the screen has noted them. Returns 0, the sample's
  * non-zero value, or -1 when the terminal cannot be opened (then nothing was drawn).

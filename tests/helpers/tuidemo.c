@@ -6,7 +6,8 @@
  *   tuidemo [-i MS] [-c] FILE
  *
  * FILE is read again at every sample; each line is one row of totals, multiplied by the
- * number of the sample so that every row has a steady rate (its numbers per interval):
+ * number of the sample, and the model's clock moves one interval per sample, so that every
+ * row has a steady rate of exactly its numbers per interval:
  *   P PID USER COMM SENT RECV CALLS
  *   C ID PID tcp|udp LADDR LPORT RADDR RPORT ROLE STATE SENT RECV CWND SRTT_US RETRANS COMM
  *   L LOST HOOKS
@@ -30,6 +31,7 @@
 struct demo {
 	const char *path, *command;
 	unsigned samples;
+	uint64_t clock_ns; /* one interval per sample, so rates are the file's numbers exactly */
 	char hooks[64];
 	struct tui_proc_in procs[MAX_ROWS];
 	struct tui_conn_in conns[MAX_ROWS];
@@ -137,11 +139,13 @@ static int sample(void *ctx, struct tui_model *m, struct tui_status *st, uint64_
 {
 	struct demo *d = ctx;
 
+	(void)now_ns;
 	if (read_rows(d, st))
 		return 1;
-	if (tui_feed_procs(m, d->procs, d->nprocs, now_ns))
+	d->clock_ns += (uint64_t)m->interval_ms * 1000000;
+	if (tui_feed_procs(m, d->procs, d->nprocs, d->clock_ns))
 		return 1;
-	if (tui_wants_conns(m) && tui_feed_conns(m, d->conns, d->nconns, now_ns))
+	if (tui_wants_conns(m) && tui_feed_conns(m, d->conns, d->nconns, d->clock_ns))
 		return 1;
 	return 0;
 }

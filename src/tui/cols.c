@@ -5,6 +5,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "model.h"
+#include "model_int.h"
 #include "../out/escape.h"
 #include "../out/fmt.h"
 
@@ -311,7 +312,7 @@ static const char *number_cell(const struct tui_model *m, const struct tui_row *
 
 const char *tui_cell(const struct tui_model *m, size_t i, int col, char *buf, size_t len)
 {
-	const struct tui_table *t = m->view == TUI_PROCS ? &m->procs : &m->conns;
+	const struct tui_table *t = tui_shown(m);
 	const struct tui_row *r;
 
 	if (i >= t->nshown || !len)

@@ -4,6 +4,7 @@
  * so nothing wraps, and every traced string is escaped by the model before it gets here.
  */
 #include "draw.h"
+#include "model_int.h"
 #include "../out/escape.h"
 #include "../out/fmt.h"
 
@@ -38,6 +39,8 @@ static void put(int y, int x, const char *s, int width, bool left, bool utf8)
 {
 	char line[LINE_MAX_BYTES];
 
+	if (width > LINE_MAX_BYTES / 4)
+		width = LINE_MAX_BYTES / 4; /* room for the widest characters of a line that long */
 	mvaddstr(y, x, tui_fit(line, sizeof(line), s, width, left, utf8));
 }
 
@@ -90,7 +93,7 @@ static void header(const struct tui_model *m, const struct tui_status *st, bool 
 
 static void titles(const struct tui_model *m, const struct tui_layout *l)
 {
-	int sort = m->view == TUI_PROCS ? m->procs.sort : m->conns.sort, x = 0;
+	int sort = tui_shown(m)->sort, x = 0;
 	int n;
 	const struct tui_col *c = tui_columns(m, &n);
 

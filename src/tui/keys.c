@@ -81,7 +81,7 @@ static int drill_down(struct tui_model *m)
 	m->view = TUI_CONNS;
 	c->sel = c->top = 0;
 	c->sel_valid = false;
-	c->nprev = c->prev_ns = 0; /* its rates start over with the first sample read */
+	c->n = c->nprev = c->prev_ns = 0; /* another process: no stale rows, rates start over */
 	tui_refresh(m);
 	return TUI_REDRAW | TUI_RESAMPLE;
 }

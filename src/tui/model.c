@@ -34,14 +34,9 @@ void tui_model_free(struct tui_model *m)
 	table_free(&m->conns);
 }
 
-static const struct tui_table *m_table(const struct tui_model *m)
-{
-	return m->view == TUI_PROCS ? &m->procs : &m->conns;
-}
-
 struct tui_table *tui_table_of(struct tui_model *m)
 {
-	return m->view == TUI_PROCS ? &m->procs : &m->conns;
+	return (struct tui_table *)tui_shown(m);
 }
 
 bool tui_wants_conns(const struct tui_model *m)
@@ -209,7 +204,7 @@ static bool matches(const struct tui_model *m, const struct tui_row *r)
 static int cmp_shown(const void *a, const void *b, void *ctx)
 {
 	const struct tui_model *m = ctx;
-	const struct tui_table *t = m_table(m);
+	const struct tui_table *t = tui_shown(m);
 	const struct tui_row *x = &t->rows[*(const size_t *)a], *y = &t->rows[*(const size_t *)b];
 	int c = tui_row_cmp(m, x, y, t->sort);
 

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared by model.c and keys.c only: the screen's callers use model.h. */
+/* Shared by the files of src/tui only: the commands use model.h and screen.h. */
 #ifndef SS_TUI_MODEL_INT_H
 #define SS_TUI_MODEL_INT_H
 
 #include "model.h"
+
+/* The table the view shows. */
+static inline const struct tui_table *tui_shown(const struct tui_model *m)
+{
+	return m->view == TUI_PROCS ? &m->procs : &m->conns;
+}
 
 /* Filters, sorts and reselects the shown table after any change to its rows or settings. */
 int tui_refresh(struct tui_model *m);

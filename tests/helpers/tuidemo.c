@@ -3,7 +3,7 @@
  * tuidemo: the interactive screen (src/tui) fed with synthetic rows, so that tests can drive
  * the real ncurses screen in tmux without root or BPF.
  *
- *   tuidemo [-i MS] [-c] FILE
+ *   tuidemo [-i MS] [-c] [-f FIFO] FILE
  *
  * FILE is read again at every sample; each line is one row of totals, multiplied by the
  * number of the sample, and the model's clock moves one interval per sample, so that every
@@ -12,10 +12,12 @@
  *   C ID PID tcp|udp LADDR LPORT RADDR RPORT ROLE STATE SENT RECV CWND SRTT_US RETRANS COMM
  *   L LOST HOOKS
  * COMM takes %XX escapes, for hostile names. -c opens the connection table (conns) instead
- * of the process table (top). On exit it prints "tuidemo: done after N samples" to the
- * normal screen, as top prints its summary.
+ * of the process table (top). -f serves FIFO as a command serves its ring buffer (the
+ * screen's fd and ready callback): the header's hooks then say how many bytes it read. On exit it
+ * prints "tuidemo: done after N samples" to the normal screen, as top prints its summary.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +33,10 @@
 struct demo {
 	const char *path, *command;
 	unsigned samples;
+	int fd;
 	uint64_t clock_ns; /* one interval per sample, so rates are the file's numbers exactly */
-	char hooks[64];
+	char hooks[64], fifo_note[32];
+	unsigned long long fifo_bytes;
 	struct tui_proc_in procs[MAX_ROWS];
 	struct tui_conn_in conns[MAX_ROWS];
 	size_t nprocs, nconns;
@@ -130,7 +134,7 @@ static int read_rows(struct demo *d, struct tui_status *st)
 			st->lost = lost;
 	}
 	fclose(f);
-	st->hooks = d->hooks[0] ? d->hooks : NULL;
+	st->hooks = d->fifo_note[0] ? d->fifo_note : d->hooks[0] ? d->hooks : NULL;
 	st->command = d->command;
 	return 0;
 }
@@ -150,6 +154,29 @@ static int sample(void *ctx, struct tui_model *m, struct tui_status *st, uint64_
 	return 0;
 }
 
+/* Takes what was written to the FIFO, as a command consumes its ring buffer. */
+static void fifo_ready(void *ctx)
+{
+	struct demo *d = ctx;
+	char buf[256];
+	ssize_t n;
+
+	while ((n = read(d->fd, buf, sizeof(buf))) > 0)
+		d->fifo_bytes += (unsigned long long)n;
+	snprintf(d->fifo_note, sizeof(d->fifo_note), "fifo:%llu", d->fifo_bytes);
+}
+
+static int open_fifo(struct demo *d, struct tui_source *src, const char *path)
+{
+	d->fd = open(path, O_RDWR | O_NONBLOCK); /* RDWR: no end of file when a writer leaves */
+	if (d->fd < 0)
+		return -1;
+	snprintf(d->fifo_note, sizeof(d->fifo_note), "fifo:0");
+	src->fd = d->fd;
+	src->ready = fifo_ready;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct demo d;
@@ -158,12 +185,12 @@ int main(int argc, char **argv)
 	int opt, interval = 1000, rc;
 	bool conns = false;
 
-	while ((opt = getopt(argc, argv, "i:c")) != -1) {
+	while ((opt = getopt(argc, argv, "i:cf:")) != -1) {
 		if (opt == 'i')
 			interval = atoi(optarg);
 		else if (opt == 'c')
 			conns = true;
-		else
+		else if (opt != 'f' || open_fifo(&d, &src, optarg))
 			return 2;
 	}
 	if (optind != argc - 1)

@@ -249,3 +249,26 @@ class TestNoColor(ScreenTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestSourceFd(ScreenTest):
+    """Between samples the screen serves the command's fd (its ring buffer), not only keys."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="tuidemo-")
+        self.fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(self.fifo)
+        self.addCleanup(os.rmdir, self.dir)
+        self.addCleanup(os.unlink, self.fifo)
+        self.args = ["-i", "60000", "-f", self.fifo]  # one sample, at the start
+        super().setUp()
+
+    def test_fd_is_served_between_samples(self):
+        self.pane.wait(lambda s: "hooks fifo:0" in s, "the fifo's count")
+        fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.write(fd, b"hello")
+        finally:
+            os.close(fd)
+        time.sleep(0.3)  # no sample for a minute: only the fd's callback can count them
+        self.press("s", lambda s: "hooks fifo:5" in s, "5 bytes consumed")

@@ -205,6 +205,32 @@ class TestTop(ScreenTest):
         self.pane.wait(lambda s: "terminal too narrow" in s, "too narrow")
 
 
+    def test_pause_and_interval(self):
+        self.press(" ", lambda s: "PAUSED" in s, "paused")
+        frozen = self.body()
+        time.sleep(2.5)  # two intervals: the kernel side keeps counting, the screen holds
+        self.assertEqual(self.body(), frozen)
+        self.press(" ", lambda s: "PAUSED" not in s and self.body() != frozen, "running")
+        self.press("+", lambda s: "every 2.0s" in s, "a longer interval")
+        for _ in range(25):
+            self.pane.keys("-")
+        self.pane.wait(lambda s: "every 0.1s" in s, "the shortest interval")
+        time.sleep(0.3)
+        self.assertIn("every 0.1s", self.pane.screen())  # never below
+
+    def test_rising_lost_count_stands_out(self):
+        self.pane.wait(lambda s: "lost 0" in s, "no loss")
+        red = re.compile(r"\x1b\[[0-9;]*31[;m][^\x1b]*lost")
+        self.assertIsNone(red.search(self.pane.screen(escapes=True)))
+        with open(self.rows, "w") as f:
+            f.write(ROWS.replace("L 0 tp_btf", "L 7 tp_btf"))
+        self.pane.wait(lambda s: "lost 7" in s, "the loss")
+        self.assertRegex(self.pane.screen(escapes=True), red)
+        # the next interval loses nothing more: back to plain
+        self.pane.wait(lambda s: not red.search(self.pane.screen(escapes=True)), "plain again")
+        self.assertIn("lost 7", self.pane.screen())
+
+
 class TestNarrow(ScreenTest):
     width, height = 60, 10
 

@@ -157,6 +157,8 @@ static bool is_text(const struct tui_model *m, int col)
 
 bool tui_col_ascending(const struct tui_model *m, int col)
 {
+	if (col == TUI_SORT_FED)
+		return true;
 	return col != TUI_SORT_TOTAL && (is_text(m, col) || col == (procs(m) ? P_PID : C_PID));
 }
 
@@ -218,6 +220,8 @@ int tui_row_cmp(const struct tui_model *m, const struct tui_row *a, const struct
 {
 	double x, y;
 
+	if (col == TUI_SORT_FED)
+		return a->seq < b->seq ? -1 : a->seq > b->seq;
 	if (col != TUI_SORT_TOTAL && is_text(m, col)) {
 		if (procs(m) && col == P_USER)
 			return strncmp(a->p.user, b->p.user, TUI_USER_LEN);

@@ -118,6 +118,15 @@ int tui_sort_by(struct tui_model *m, const char *name)
 	return 0;
 }
 
+void tui_sort_fed(struct tui_model *m)
+{
+	struct tui_table *t = tui_table_of(m);
+
+	t->sort = TUI_SORT_FED;
+	t->ascending = true;
+	tui_refresh(m);
+}
+
 /* F6 and '>' step through the shown view's columns, as htop's F6 offers them. */
 static int sort_next(struct tui_model *m, int step)
 {

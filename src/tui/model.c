@@ -253,8 +253,10 @@ int tui_feed_procs(struct tui_model *m, const struct tui_proc_in *in, size_t n, 
 		return 0;
 	if (grow(&t->rows, &t->cap, n, sizeof(*t->rows)))
 		return -1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		proc_row(&t->rows[i], &in[i], m->utf8);
+		t->rows[i].seq = i;
+	}
 	t->n = n;
 	compute_rates(t, now_ns);
 	if (keep_prev(t, now_ns) || tui_regroup(m))
@@ -284,8 +286,10 @@ int tui_feed_conns(struct tui_model *m, const struct tui_conn_in *in, size_t n, 
 		return 0;
 	if (grow(&t->rows, &t->cap, n, sizeof(*t->rows)))
 		return -1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		conn_row(&t->rows[i], &in[i], m->utf8);
+		t->rows[i].seq = i;
+	}
 	t->n = n;
 	compute_rates(t, now_ns);
 	if (keep_prev(t, now_ns))

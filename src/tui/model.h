@@ -90,6 +90,7 @@ struct tui_col {
 /* A row after rates, grouping and escaping: what the screen shows. */
 struct tui_row {
 	uint64_t key;	      /* what the selection and rates follow across intervals */
+	size_t seq;	      /* place in the caller's array */
 	struct tui_proc_in p; /* procs: the input; conns: pid and comm only */
 	struct tui_conn_in c; /* conns only */
 	double rate_sent, rate_recv, rate_calls; /* per second; < 0: not known yet */
@@ -98,6 +99,7 @@ struct tui_row {
 };
 
 #define TUI_SORT_TOTAL (-1) /* sent + received rate: top's default order */
+#define TUI_SORT_FED   (-3) /* the order the caller fed the rows in */
 
 struct tui_table {
 	struct tui_row *rows;
@@ -107,7 +109,7 @@ struct tui_table {
 	struct tui_row *prev; /* the previous sample, by key, for rates */
 	size_t nprev, prevcap;
 	uint64_t prev_ns;
-	int sort; /* column index in this view's columns, or TUI_SORT_TOTAL */
+	int sort; /* column index in this view's columns, TUI_SORT_TOTAL or TUI_SORT_FED */
 	bool ascending;
 	size_t sel, top; /* selection and first shown row, in order[] */
 	size_t body;	 /* rows the screen showed last (for page keys) */
@@ -151,6 +153,11 @@ int tui_key(struct tui_model *m, int key);
 
 /* Sorts the current view by a column named as --sort names it; -1 if there is none. */
 int tui_sort_by(struct tui_model *m, const char *name);
+/*
+ * Keeps the rows in the order they are fed: for a --sort column the screen does not show
+ * (conns sorts its views with conn_views_sort, then feeds them). Any sort key leaves it.
+ */
+void tui_sort_fed(struct tui_model *m);
 
 /* The table now shown, and its columns. */
 struct tui_table *tui_table_of(struct tui_model *m);

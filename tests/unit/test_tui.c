@@ -172,6 +172,28 @@ static void test_sort_by_name(void **state)
 	assert_false(tui_cell_alert(&m, 2, col("RETR"))); /* none */
 }
 
+/* conns --sort on a column the screen lacks (ssthresh): conns sorts, the screen keeps it. */
+static void test_sort_as_fed(void **state)
+{
+	struct tui_conn_in c[] = { conn(3, 7, 40000, 80, 100, 0), conn(1, 7, 40001, 443, 300, 0),
+				   conn(2, 7, 40002, 22, 200, 0) };
+	const struct tui_table *t;
+
+	(void)state;
+	tui_model_free(&m);
+	tui_model_init(&m, TUI_CONNS, 1000, false);
+	tui_sort_fed(&m);
+	assert_int_equal(tui_feed_conns(&m, c, 3, SEC), 0);
+	t = tui_table_of(&m);
+	assert_int_equal(t->rows[t->order[0]].c.id, 3);
+	assert_int_equal(t->rows[t->order[1]].c.id, 1);
+	assert_int_equal(t->rows[t->order[2]].c.id, 2);
+	tui_key(&m, 'n'); /* a sort key leaves the caller's order */
+	tui_key(&m, 'n');
+	assert_int_equal(tui_sort_by(&m, "sent_bytes"), 0);
+	assert_int_equal(t->rows[t->order[0]].c.id, 1);
+}
+
 static void test_filter(void **state)
 {
 	(void)state;
@@ -476,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rates_from_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sort_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sort_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sort_as_fed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unit_cycling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grouping, setup, teardown),

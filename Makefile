@@ -39,7 +39,7 @@ $(BUILD)/tests/test_%: CORE_OBJS += $(CORE_LIBS)
 # The interactive screen's model (src/tui): its curses side is with the app below.
 CORE_SRCS += src/tui/model.c src/tui/keys.c src/tui/cols.c
 APP_SRCS  := src/io.c src/tcpconn.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
-APP_SRCS  += src/tui/screen.c src/tui/draw.c
+APP_SRCS  += src/tui/screen.c src/tui/draw.c src/tui/user.c
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))
 BIN       := $(BUILD)/sockscope
@@ -115,7 +115,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS)
 	$(CC) $(CFLAGS) $< $(CORE_OBJS) -lcmocka -lm -o $@
 
 # The interactive screen's driver for tests: the pure core and the screen, no BPF.
-TUI_OBJS  := $(BUILD)/obj/tui/screen.o $(BUILD)/obj/tui/draw.o
+TUI_OBJS  := $(BUILD)/obj/tui/screen.o $(BUILD)/obj/tui/draw.o $(BUILD)/obj/tui/user.o
 $(BUILD)/tests/tuidemo: tests/helpers/tuidemo.c $(CORE_OBJS) $(TUI_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(CORE_OBJS) $(TUI_OBJS) $(CORE_LIBS) $(CURSES) -lm -o $@

@@ -11,7 +11,8 @@
  *   P PID USER COMM SENT RECV CALLS
  *   C ID PID tcp|udp LADDR LPORT RADDR RPORT ROLE STATE SENT RECV CWND SRTT_US RETRANS COMM
  *   L LOST HOOKS
- * COMM takes %XX escapes, for hostile names. -c opens the connection table (conns) instead
+ * COMM and USER take %XX escapes, for hostile names; USER "-" asks tui_user_name, and PID
+ * "self" is tuidemo's own. -c opens the connection table (conns) instead
  * of the process table (top). -f serves FIFO as a command serves its ring buffer (the
  * screen's fd and ready callback): the header's hooks then say how many bytes it read. On exit it
  * prints "tuidemo: done after N samples" to the normal screen, as top prints its summary.
@@ -27,6 +28,7 @@
 #include "out/table.h"
 #include "tui/model.h"
 #include "tui/screen.h"
+#include "tui/user.h"
 
 #define MAX_ROWS 256
 
@@ -70,13 +72,16 @@ static int addr(struct tui_conn_in *c, const char *l, const char *r)
 static void proc_line(struct demo *d, const char *line, uint64_t k)
 {
 	struct tui_proc_in *p = &d->procs[d->nprocs];
-	char user[64], comm[256];
+	char pid[16], user[64], comm[256];
 	unsigned long long s, r, c;
 
 	memset(p, 0, sizeof(*p));
 	if (d->nprocs == MAX_ROWS ||
-	    sscanf(line, "P %u %63s %255s %llu %llu %llu", &p->pid, user, comm, &s, &r, &c) != 6)
+	    sscanf(line, "P %15s %63s %255s %llu %llu %llu", pid, user, comm, &s, &r, &c) != 6)
 		return;
+	p->pid = strcmp(pid, "self") ? (uint32_t)atoi(pid) : (uint32_t)getpid();
+	if (!strcmp(user, "-"))
+		tui_user_name(p->pid, user, sizeof(user));
 	decode(p->user, sizeof(p->user), user);
 	decode(p->comm, sizeof(p->comm), comm);
 	p->nprocs = 1;

@@ -5,6 +5,7 @@ capture-pane reads what is on the terminal. The file is the ground truth of what
 hold. No root and no BPF: this module takes no lock."""
 
 import os
+import pwd
 import re
 import subprocess
 import tempfile
@@ -83,16 +84,17 @@ class Pane:
 
 
 class ScreenTest(unittest.TestCase):
-    width, height, args, env = 120, 30, [], None
+    width, height, args, env, prefix, text = 120, 30, [], None, [], ROWS
 
     def setUp(self):
         fd, self.rows = tempfile.mkstemp(prefix="tuidemo-", suffix=".rows")
         with os.fdopen(fd, "w") as f:
-            f.write(ROWS)
+            f.write(self.text)
         self.addCleanup(os.unlink, self.rows)
         self.pane = Pane(self.width, self.height, self.env)
         self.addCleanup(self.pane.close)
-        cmd = " ".join([TUIDEMO] + self.args + [self.rows])
+        os.chmod(self.rows, 0o644)
+        cmd = " ".join(self.prefix + [TUIDEMO] + self.args + [self.rows])
         self.pane.keys(cmd + '; echo "EXIT=$?"', "Enter")
         self.pane.wait(lambda s: "SENT/s" in s, "the screen")
 
@@ -229,6 +231,22 @@ class TestTop(ScreenTest):
         # the next interval loses nothing more: back to plain
         self.pane.wait(lambda s: not red.search(self.pane.screen(escapes=True)), "plain again")
         self.assertIn("lost 7", self.pane.screen())
+
+
+class TestUser(ScreenTest):
+    """USER comes from the owner of /proc/PID, named by the user database."""
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    gone = 4194304  # PID_MAX_LIMIT: PIDs stay below it
+    text = "P self - me 5 5 1\nP 1 - init 1 1 1\nP %d - gone 1 1 1\n" % gone
+
+    def test_user_names(self):
+        self.pane.wait(lambda s: len(self.body()) == 3, "three rows")
+        users = {l.split()[2]: l.split()[1] for l in self.body()}
+        pid1 = pwd.getpwuid(os.stat("/proc/1").st_uid).pw_name
+        self.assertEqual(users["init"], pid1)
+        self.assertEqual(users["gone"], "?")
+        self.assertEqual(users["me"], pwd.getpwuid(65534).pw_name)
 
 
 class TestNarrow(ScreenTest):

@@ -253,6 +253,12 @@ static char *fmt_bits(char *buf, size_t len, double bits)
 	return buf;
 }
 
+/* A rate rounded to a count, saturating: totals near 2^64 must not overflow the conversion. */
+static uint64_t to_count(double v)
+{
+	return v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)(v + 0.5);
+}
+
 char *tui_fmt_rate(char *buf, size_t len, double bytes_per_s, enum tui_unit unit)
 {
 	if (bytes_per_s < 0)
@@ -260,7 +266,7 @@ char *tui_fmt_rate(char *buf, size_t len, double bytes_per_s, enum tui_unit unit
 	else if (unit == TUI_UNIT_BITS)
 		fmt_bits(buf, len, bytes_per_s * 8);
 	else
-		fmt_bytes(buf, len, (uint64_t)(bytes_per_s + 0.5));
+		fmt_bytes(buf, len, to_count(bytes_per_s));
 	return buf;
 }
 
@@ -275,20 +281,32 @@ static char *fmt_srtt(char *buf, size_t len, uint32_t us)
 	return buf;
 }
 
+/* The exact total behind a rate or total column: the unit of totals shows them as they are. */
+static uint64_t total_of(const struct tui_model *m, const struct tui_row *r, int col)
+{
+	if (col == P_SENT || col == C_SENT || col == P_TSENT || col == C_TSENT)
+		return r->p.sent;
+	if (col == P_RECV || col == C_RECV || col == P_TRECV || col == C_TRECV)
+		return r->p.recv;
+	return procs(m) ? r->p.calls : 0;
+}
+
 static const char *rate_cell(const struct tui_model *m, const struct tui_row *r, int col, char *buf,
 			     size_t len)
 {
-	double v = rate_value(m, r, col);
 	bool calls = col == P_CALLS && procs(m);
 	double raw = col == P_SENT || col == C_SENT   ? r->rate_sent
 		     : col == P_RECV || col == C_RECV ? r->rate_recv
 						      : r->rate_calls;
 
-	if (m->unit != TUI_UNIT_TOTAL && raw < 0)
+	if (m->unit == TUI_UNIT_TOTAL)
+		return calls ? fmt_count(buf, len, total_of(m, r, col))
+			     : fmt_bytes(buf, len, total_of(m, r, col));
+	if (raw < 0)
 		return "-";
 	if (calls)
-		return fmt_count(buf, len, (uint64_t)(v + 0.5));
-	return tui_fmt_rate(buf, len, v, m->unit == TUI_UNIT_BITS ? m->unit : TUI_UNIT_BYTES);
+		return fmt_count(buf, len, to_count(raw));
+	return tui_fmt_rate(buf, len, raw, m->unit);
 }
 
 static const char *tcp_cell(const struct tui_row *r, int col, char *buf, size_t len)
@@ -307,7 +325,7 @@ static const char *number_cell(const struct tui_model *m, const struct tui_row *
 	if (is_rate(m, col))
 		return rate_cell(m, r, col, buf, len);
 	if (is_total(m, col))
-		return fmt_bytes(buf, len, (uint64_t)num_value(m, r, col));
+		return fmt_bytes(buf, len, total_of(m, r, col));
 	if (!procs(m) && col != C_PID)
 		return tcp_cell(r, col, buf, len);
 	snprintf(buf, len, "%u", (unsigned)num_value(m, r, col));

@@ -60,8 +60,8 @@ static int grow(void *pp, size_t *cap, size_t need, size_t size)
 	size_t n = *cap ? *cap : 16;
 	void *q;
 
-	if (need <= *cap)
-		return 0;
+	if (*p && need <= *cap)
+		return 0; /* never NULL once grown: the C library takes no NULL, even for 0 rows */
 	while (n < need)
 		n *= 2;
 	q = realloc(*p, n * size);
@@ -175,7 +175,8 @@ int tui_regroup(struct tui_model *m)
 	if (grow(&t->rows, &t->cap, t->nprev, sizeof(*t->rows)))
 		return -1;
 	if (m->group == TUI_BY_PID) {
-		memcpy(t->rows, t->prev, t->nprev * sizeof(*t->rows));
+		if (t->nprev) /* 'c' may come before the first sample */
+			memcpy(t->rows, t->prev, t->nprev * sizeof(*t->rows));
 		t->n = t->nprev;
 		return 0;
 	}

@@ -233,6 +233,22 @@ static void test_unit_cycling(void **state)
 	assert_string_equal(tui_title(&m, col("SENT/s")), "SENT/s");
 }
 
+/* Totals near 2^64 show as they are: not through a double that overflows on the way back. */
+static void test_huge_totals(void **state)
+{
+	struct tui_proc_in p = proc(1, "big", UINT64_MAX, UINT64_MAX - 1);
+
+	(void)state;
+	tui_key(&m, 'c'); /* before any sample: nothing to group, nothing to crash on */
+	tui_key(&m, 'c');
+	assert_int_equal(tui_feed_procs(&m, &p, 1, SEC), 0);
+	assert_string_equal(cell(0, "TOTAL SENT"), "16.0 EiB");
+	tui_key(&m, 'm');
+	tui_key(&m, 'm');
+	assert_string_equal(cell(0, "SENT/s"), "16.0 EiB");
+	assert_string_equal(cell(0, "RECV/s"), "16.0 EiB");
+}
+
 static void test_grouping(void **state)
 {
 	struct tui_proc_in a[] = { proc(1, "nginx", 0, 0), proc(2, "nginx", 0, 0),
@@ -501,6 +517,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sort_as_fed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unit_cycling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grouping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layout_procs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layout_conns, setup, teardown),

@@ -4,6 +4,7 @@ which feeds the real ncurses screen rows from a file; send-keys presses the keys
 capture-pane reads what is on the terminal. The file is the ground truth of what the rows
 hold. No root and no BPF: this module takes no lock."""
 
+import contextlib
 import os
 import pwd
 import re
@@ -50,6 +51,7 @@ class Pane:
         self.tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
                   *shell, "bash", "--norc", "--noprofile", env=e)
         self.tmux("set-option", "-g", "status", "off")
+        self.path = self.show("#{socket_path}")
         self.wait(lambda s: PROMPT.strip() in s, "the shell's prompt")
 
     def tmux(self, *args, env=None):
@@ -81,6 +83,8 @@ class Pane:
     def close(self):
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True,
                        timeout=10)
+        with contextlib.suppress(FileNotFoundError, AttributeError):
+            os.unlink(self.path)  # tmux leaves its socket behind
 
 
 class ScreenTest(unittest.TestCase):

@@ -50,9 +50,13 @@ class Pane:
         shell = ["env"] + ["%s=%s" % kv for kv in shell_env.items()]
         self.tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
                   *shell, "bash", "--norc", "--noprofile", env=e)
-        self.tmux("set-option", "-g", "status", "off")
-        self.path = self.show("#{socket_path}")
-        self.wait(lambda s: PROMPT.strip() in s, "the shell's prompt")
+        try:
+            self.path = self.show("#{socket_path}")
+            self.tmux("set-option", "-g", "status", "off")
+            self.wait(lambda s: PROMPT.strip() in s, "the shell's prompt")
+        except BaseException:
+            self.close()  # the test's cleanups are not registered yet
+            raise
 
     def tmux(self, *args, env=None):
         return subprocess.run(["tmux", "-L", self.sock] + list(args), capture_output=True,

@@ -202,13 +202,18 @@ static int start(struct serve *s, char *err, size_t len)
 		return -1;
 	ss_io_keep_closed(s->io, 1024);
 	s->tcp = ss_tcp_open(&s->o, SS_TCP_TOTALS, &none, err, len);
-	if (!s->tcp || start_http(s, err, len))
+	/* the byte counters need only io: export them, and say what is missing (and as
+	 * sockscope_capability_up) rather than silence the exporter */
+	if (!s->tcp)
+		fprintf(stderr, "sockscope serve: no TCP metrics: %s\n", err);
+	if (start_http(s, err, len))
 		return -1;
 	/* owners of sockets older than us, while we may still read every process's files */
 	serve_refresh(s);
 	if (s->o.verbose) {
 		ss_io_describe(s->io, stderr);
-		ss_tcp_describe(s->tcp, stderr);
+		if (s->tcp)
+			ss_tcp_describe(s->tcp, stderr);
 		fprintf(stderr, "sockscope serve: listening on http://%s/metrics\n", s->listen.text);
 	}
 	return drop_root(s, err, len);

@@ -194,7 +194,8 @@ static void forget_gone(struct serve *s)
 	for (size_t i = 0; i < n; i++) {
 		htab_del(&s->admitted, &gone[i]);
 		ss_io_forget(s->io, gone[i]);
-		ss_tcp_forget(s->tcp, gone[i]);
+		if (s->tcp)
+			ss_tcp_forget(s->tcp, gone[i]);
 	}
 	n = 0;
 	for (size_t i = 0; (r = htab_next(&s->refused, &i));)
@@ -233,7 +234,7 @@ static void learn_owners(struct serve *s)
 	const struct ss_conn_row *rows;
 	size_t nrows;
 
-	if (due(&s->owners_learnt_ns, now_ns(), TEN_S))
+	if (s->tcp && due(&s->owners_learnt_ns, now_ns(), TEN_S))
 		ss_tcp_rows(s->tcp, &rows, &nrows);
 }
 

@@ -183,7 +183,7 @@ static void render_tcp(struct serve *s, struct prom *p)
 	uint64_t *vals;
 	size_t n;
 
-	if (ss_tcp_totals(s->tcp, &keys, &vals, &n))
+	if (!s->tcp || ss_tcp_totals(s->tcp, &keys, &vals, &n))
 		return;
 	for (size_t f = 0; f < sizeof(tcp_families) / sizeof(tcp_families[0]); f++)
 		render_tcp_family(s, p, &tcp_families[f], keys, vals, n);
@@ -204,6 +204,23 @@ static void render_attach(struct prom *p, const struct ss_choice *ch, size_t n)
 	}
 }
 
+/* io is up whenever serve runs (without it serve exits); conns may have failed to load. */
+static void render_capabilities(struct serve *s, struct prom *p)
+{
+	const struct {
+		const char *name;
+		bool up;
+	} caps[] = { { "io", s->io != NULL }, { "conns", s->tcp != NULL } };
+
+	prom_family(p, "sockscope_capability_up", "gauge",
+		    "1 if the capability's BPF programs loaded and attached, else 0.");
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		struct prom_label l = { "capability", caps[i].name, SIZE_MAX };
+
+		prom_u64(p, "sockscope_capability_up", &l, 1, caps[i].up);
+	}
+}
+
 static void render_self(struct serve *s, struct prom *p)
 {
 	struct prom_label version = { "version", SOCKSCOPE_VERSION, SIZE_MAX };
@@ -213,12 +230,15 @@ static void render_self(struct serve *s, struct prom *p)
 	prom_family(p, "sockscope_lost_events_total", "counter",
 		    "Calls, notices and events that could not be accounted.");
 	prom_u64(p, "sockscope_lost_events_total", NULL, 0,
-		 ss_io_lost(s->io) + ss_tcp_lost(s->tcp));
+		 ss_io_lost(s->io) + (s->tcp ? ss_tcp_lost(s->tcp) : 0));
 	prom_family(p, "sockscope_attach_info", "info", "How each kernel hook is attached.");
 	ch = ss_io_choices(s->io, &n);
 	render_attach(p, ch, n);
-	ch = ss_tcp_choices(s->tcp, &n);
-	render_attach(p, ch, n);
+	if (s->tcp) {
+		ch = ss_tcp_choices(s->tcp, &n);
+		render_attach(p, ch, n);
+	}
+	render_capabilities(s, p);
 	prom_family(p, "sockscope_scrape_duration_seconds", "gauge",
 		    "Time the last reading and rendering of the counters took.");
 	prom_double(p, "sockscope_scrape_duration_seconds", NULL, 0, s->render_seconds);

@@ -93,11 +93,38 @@ class Prometheus:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def samples(body):
+    """The exposition's samples as {(name, frozenset of (label, value)): value}."""
+    out = {}
+    for line in body.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, value = line.rsplit(" ", 1)
+        name, _, labels = head.partition("{")
+        pairs = [kv.split("=", 1) for kv in labels.rstrip("}").split('",') if kv]
+        out[(name, frozenset((k, v.strip('"')) for k, v in pairs))] = float(value)
+    return out
+
+
+def sample(body, name, **labels):
+    """The value of the one sample of name with these labels (among others), or None."""
+    found = [v for (n, ls), v in samples(body).items()
+             if n == name and set(labels.items()) <= set(ls)]
+    assert len(found) <= 1, (name, labels, found)
+    return found[0] if found else None
+
+
 class Serve:
-    def __init__(self, *args):
+    def __init__(self, *args, env=None):
         self.port = free_port()
-        self.sc = h.Sockscope(["serve", "--listen", "127.0.0.1:%d" % self.port,
-                               "--interval", "0.3"] + list(args))
+        old = dict(os.environ)
+        os.environ.update(env or {})
+        try:
+            self.sc = h.Sockscope(["serve", "--listen", "127.0.0.1:%d" % self.port,
+                                   "--interval", "0.3"] + list(args))
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
 
     def stop(self):
         status, out, err = self.sc.finish(signal.SIGTERM)
@@ -296,6 +323,64 @@ class TestCardinality(unittest.TestCase):
             self.assertIn("sockscope_series 1\n", body)
         finally:
             serve.stop()
+
+
+class TestCapabilityDown(unittest.TestCase):
+    """A capability that cannot load (the conns object, refused for real by the verifier)
+    costs its metrics only: the byte counters of io stay exact, and capability_up says so."""
+
+    def setUp(self):
+        h.require_root(self)
+
+    def transfer(self, serve):
+        server, client = h.start_pair("tcp", "127.0.0.1", "127.0.0.1", "write", "read",
+                                      1000003, 40009)
+        try:
+            server.go()
+            client.go()
+            results = [server.result(), client.result()]
+        finally:
+            server.stop()
+            client.stop()
+        for r in results:
+            for metric, key in (("sockscope_sent_bytes_total", "sent"),
+                                ("sockscope_received_bytes_total", "received")):
+                wait_for(lambda: sample(http_get(serve.port)[1], metric, pid=str(r["pid"]),
+                                        proto="tcp") == r[key], timeout=10,
+                         what="%s of %d = %d" % (metric, r["pid"], r[key]))
+        return http_get(serve.port)[1]
+
+    def test_exports_bytes_without_conns(self):
+        serve = Serve(env={"SOCKSCOPE_TEST_FAIL_LOAD": "conns"})
+        try:
+            body = self.transfer(serve)
+        finally:
+            status, err = serve.stop()
+        self.assertEqual(status, 0, err)
+        self.assertEqual(sample(body, "sockscope_capability_up", capability="conns"), 0)
+        self.assertEqual(sample(body, "sockscope_capability_up", capability="io"), 1)
+        self.assertEqual([k for k in samples(body) if k[0].startswith("sockscope_tcp_")], [])
+        missing = [l for l in err.splitlines() if "no TCP metrics" in l]
+        self.assertEqual(len(missing), 1, err)
+        self.assertRegex(missing[0], r"BPF program 'conn_\w+' \(conns capability\): \S")
+        self.assertIn("sockscope doctor", missing[0])
+
+    def test_all_up_without_fault(self):
+        serve = Serve()
+        try:
+            body = self.transfer(serve)
+        finally:
+            status, err = serve.stop()
+        self.assertEqual(status, 0, err)
+        for cap in ("io", "conns"):
+            self.assertEqual(sample(body, "sockscope_capability_up", capability=cap), 1, cap)
+        self.assertNotIn("no TCP metrics", err)
+
+    def test_exits_1_without_io(self):
+        r = h.run([h.SOCKSCOPE, "serve", "--listen", "127.0.0.1:%d" % free_port()],
+                  timeout=60, env=dict(os.environ, SOCKSCOPE_TEST_FAIL_LOAD="io"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r"BPF program '\w+' \(io capability\)")
 
 
 class TestTextfile(unittest.TestCase):

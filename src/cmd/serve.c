@@ -142,8 +142,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	static const char not_found[] = "not found\n", bad_method[] = "only GET and HEAD\n";
 
 	(void)version, (void)upload;
-	if (!*state) { /* the first call only announces the request */
+	if (!*state) { /* the first call only announces the request, whole */
 		*state = s;
+		guard_request(&s->guard, conn);
 		return MHD_YES;
 	}
 	*upload_len = 0;
@@ -159,17 +160,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof(not_found) - 1);
 }
 
+/*
+ * One thread answers every request from memory, so a request never waits on another. The
+ * limits on connections are the guard's (serve_guard.h): at a limit it makes room for the
+ * newcomer instead of turning it away; libmicrohttpd's idle timeout closes the silent.
+ */
 static int start_http(struct serve *s, char *err, size_t len)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 
 	if (s->listen.addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->httpd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-				    (struct sockaddr *)&s->listen.addr,
-				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
-				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
-				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+	s->httpd = MHD_start_daemon(flags, 0, guard_accept, &s->guard, on_request, s,
+				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->listen.addr,
+				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * GUARD_MAX),
+				    MHD_OPTION_NOTIFY_CONNECTION, guard_notify, &s->guard,
+				    MHD_OPTION_NOTIFY_COMPLETED, guard_completed, &s->guard,
+				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GUARD_WAIT_S,
 				    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
 	if (!s->httpd) {
 		snprintf(err, len, "cannot listen on %s: %s", s->listen.text, strerror(errno));
@@ -226,8 +233,10 @@ static void run(struct serve *s)
 	run_clock_start(&clock, s->o.interval, s->o.duration);
 	while (!ss_stop && !run_clock_over(&clock)) {
 		ss_io_wait(s->io, run_clock_wait_ms(&clock));
-		if (run_clock_due(&clock))
+		if (run_clock_due(&clock)) {
 			serve_refresh(s);
+			guard_sweep(&s->guard);
+		}
 		if (s->o.count && clock.ticks >= s->o.count)
 			break;
 	}
@@ -241,6 +250,7 @@ static void stop(struct serve *s)
 	ss_io_close(s->io);
 	serve_metrics_free(s);
 	pthread_mutex_destroy(&s->lock);
+	guard_free(&s->guard);
 	opts_free(&s->o);
 }
 
@@ -255,6 +265,7 @@ int cmd_serve(int argc, char **argv)
 	s.o.interval = SERVE_INTERVAL;
 	serve_parse_listen("127.0.0.1:9577", &s.listen, err, sizeof(err));
 	pthread_mutex_init(&s.lock, NULL);
+	guard_init(&s.guard);
 	if ((ret = cmd_parse("serve", &s.o, SERVE_GROUPS, &cmd, argc, argv, usage)) != CMD_GO) {
 		stop(&s);
 		return ret;

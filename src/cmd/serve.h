@@ -10,6 +10,7 @@
 
 #include "../lib/htab.h"
 #include "../opts.h"
+#include "serve_guard.h"
 
 struct ss_io;
 struct ss_tcp;
@@ -32,6 +33,7 @@ struct serve {
 	struct ss_io *io;
 	struct ss_tcp *tcp;
 	struct MHD_Daemon *httpd;
+	struct serve_guard guard;
 	pthread_mutex_t lock; /* guards text */
 	char *text[2];	      /* the latest exposition: [0] text 0.0.4, [1] OpenMetrics */
 	size_t text_len[2];

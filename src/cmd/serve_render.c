@@ -242,6 +242,9 @@ static void render_self(struct serve *s, struct prom *p)
 	prom_family(p, "sockscope_scrape_duration_seconds", "gauge",
 		    "Time the last reading and rendering of the counters took.");
 	prom_double(p, "sockscope_scrape_duration_seconds", NULL, 0, s->render_seconds);
+	prom_family(p, "sockscope_http_connections_evicted_total", "counter",
+		    "HTTP connections closed for holding a place without sending a request.");
+	prom_u64(p, "sockscope_http_connections_evicted_total", NULL, 0, guard_evicted(&s->guard));
 	prom_family(p, "sockscope_series", "gauge", "Processes whose series are exported.");
 	prom_u64(p, "sockscope_series", NULL, 0, s->admitted.len);
 	prom_family(p, "sockscope_series_refused_total", "counter",

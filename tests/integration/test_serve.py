@@ -410,6 +410,73 @@ class TestTextfile(unittest.TestCase):
             shutil.rmtree(d)
 
 
+class Attack:
+    """Holds slow connections (one header line a second, never a whole request) and idle
+    ones (nothing sent) against a port, opening a new one whenever the server closes one,
+    as a slowloris does; in one thread, until the with block ends."""
+
+    def __init__(self, port, slow, idle):
+        self.port, self.want = port, [True] * slow + [False] * idle
+        self.socks = [None] * (slow + idle)
+        self.reconnects = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.loop)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join(30)
+        for s in self.socks:
+            if s:
+                s.close()
+
+    def open(self):
+        return sum(1 for s in self.socks if s)
+
+    def connect(self, i):
+        try:
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=0.2)
+            s.setblocking(False)
+            if self.want[i]:
+                s.send(b"GET /metrics HTTP/1.1\r\n")
+            self.socks[i] = s
+        except OSError:
+            self.socks[i] = None
+
+    def alive(self, i):
+        """Whether the server still holds socket i open; a slow one sends its next line."""
+        s = self.socks[i]
+        try:
+            if s.recv(4096) == b"":
+                return False
+        except BlockingIOError:
+            pass
+        except OSError:
+            return False
+        try:
+            if self.want[i]:
+                s.send(b"X-Slow: %d\r\n" % i)
+            return True
+        except OSError:
+            return False
+
+    def loop(self):
+        while not self.done.is_set():
+            for i, s in enumerate(self.socks):
+                if self.done.is_set():
+                    break
+                if s and self.alive(i):
+                    continue
+                if s:
+                    s.close()
+                    self.reconnects += 1
+                self.connect(i)
+            self.done.wait(1)
+
+
 class TestEndpoint(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -484,6 +551,36 @@ class TestEndpoint(unittest.TestCase):
             self.assertLess(time.time() - t0, 2)
         finally:
             slow.close()
+
+    def scrape_during(self, attack, seconds):
+        """Scrapes every 0.25 s for seconds; returns the failures (error or over 1 s)."""
+        failures = []
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            t0 = time.time()
+            try:
+                status, body = http_get(self.serve.port, timeout=1)
+                if status != 200 or "sockscope_build_info" not in body:
+                    failures.append((round(t0 % 100, 2), status))
+            except OSError as e:
+                failures.append((round(t0 % 100, 2), repr(e)))
+            if time.time() - t0 > 1:
+                failures.append((round(t0 % 100, 2), "took %.2f s" % (time.time() - t0)))
+            time.sleep(0.25)
+        return failures
+
+    def test_scrapes_answer_under_attack(self):
+        """150 idle connections, then 150 more that send a header line a second: each one
+        the server closes is opened again at once. Past the 10 s a request may take, so that
+        the deadline is exercised too, every scrape is answered within 1 s."""
+        with Attack(self.serve.port, slow=0, idle=150) as idle:
+            wait_for(lambda: idle.open() == 150, timeout=10, what="150 idle connections")
+            self.assertEqual(self.scrape_during(idle, 4), [])
+        with Attack(self.serve.port, slow=150, idle=150) as both:
+            wait_for(lambda: both.open() == 300, timeout=10, what="300 connections")
+            self.assertEqual(self.scrape_during(both, 12), [])
+            self.assertGreater(both.reconnects, 0, "the attack never reached a limit")
+        self.assert_serving()
 
     def test_concurrent_scrapes(self):
         results = []

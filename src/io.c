@@ -304,6 +304,10 @@ static void reap(struct ss_io *io, struct ss_conn *c)
 		return;
 	update_conn(c, &rec, &rec.n);
 	bpf_map_delete_elem(fd, &c->key);
+	if (c->forgotten) { /* its process is no longer listed: nothing to keep it for */
+		htab_del(&io->conns, &c->key);
+		return;
+	}
 	c->final = true;
 	keep_closed(io, &c->key);
 }
@@ -320,6 +324,8 @@ static void sum_procs(struct ss_io *io)
 	for (size_t i = 0; (c = htab_next(&io->conns, &i));) {
 		bool created;
 
+		if (c->forgotten)
+			continue;
 		p = htab_get(&io->procs, &c->key.tgid, &created);
 		if (!p)
 			continue;
@@ -386,9 +392,17 @@ void ss_io_forget(struct ss_io *io, uint32_t tgid)
 
 	if (!gone)
 		return;
-	for (size_t i = 0; (c = htab_next(&io->conns, &i));)
+	/*
+	 * A released socket whose counts still sit in a CPU's slot is reaped only once another
+	 * socket takes that slot, which on a quiet CPU may be long after its process exited:
+	 * until then its record must not bring the process back, so it is only marked.
+	 */
+	for (size_t i = 0; (c = htab_next(&io->conns, &i));) {
 		if (c->key.tgid == tgid && c->final)
 			gone[n++] = c->key;
+		else if (c->key.tgid == tgid)
+			c->forgotten = true;
+	}
 	/* their keys may stay in the closed ring: keep_closed skips keys no longer present */
 	for (size_t i = 0; i < n; i++)
 		htab_del(&io->conns, &gone[i]);

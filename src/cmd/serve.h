@@ -42,6 +42,7 @@ struct serve {
 	uint64_t owners_learnt_ns;   /* the last walk of the socket iterator */
 	struct htab admitted; /* processes whose series are exported */
 	struct htab refused;  /* processes turned away by --max-series */
+	struct htab forgotten; /* tgid -> when its series left (--forget-after) */
 	uint64_t refused_total;
 	double render_seconds;
 };
@@ -52,6 +53,11 @@ struct serve_admitted {
 	uint32_t tgid; /* key */
 	char comm[SS_COMM_LEN];
 	uint64_t alive_ns; /* CLOCK_MONOTONIC of the last time it was seen running */
+};
+
+struct serve_forgotten {
+	uint32_t tgid; /* key */
+	uint64_t when_ns;
 };
 
 /* A process gets series if there is room; else it is counted as refused, once. comm may be

@@ -97,7 +97,8 @@ int serve_check(struct serve *s, char *err, size_t len)
 	s->uid = pw->pw_uid;
 	s->gid = pw->pw_gid;
 	if (htab_init(&s->admitted, sizeof(uint32_t), sizeof(struct serve_admitted)) ||
-	    htab_init(&s->refused, sizeof(uint32_t), sizeof(uint32_t))) {
+	    htab_init(&s->refused, sizeof(uint32_t), sizeof(uint32_t)) ||
+	    htab_init(&s->forgotten, sizeof(uint32_t), sizeof(struct serve_forgotten))) {
 		snprintf(err, len, "out of memory");
 		return -1;
 	}
@@ -131,6 +132,22 @@ static void proc_comm(uint32_t pid, char comm[SS_COMM_LEN])
 		comm[0] = '-';
 }
 
+/*
+ * Whether tgid is a process whose series left and that is still gone. A TCP counter of one of
+ * its connections can move after it exited (an orphaned socket closing, retransmitting):
+ * that must not bring a forgotten series back, which would break rate() and alerts. A live
+ * process under the same PID is another one, and welcome.
+ */
+static bool forgotten(struct serve *s, uint32_t tgid)
+{
+	if (!htab_find(&s->forgotten, &tgid))
+		return false;
+	if (!run_pid_alive(tgid))
+		return true;
+	htab_del(&s->forgotten, &tgid);
+	return false;
+}
+
 struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *comm)
 {
 	struct serve_admitted *a = htab_find(&s->admitted, &tgid);
@@ -138,6 +155,8 @@ struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *c
 
 	if (a)
 		return a;
+	if (forgotten(s, tgid))
+		return NULL;
 	if (s->admitted.len >= s->max_series) {
 		if (htab_get(&s->refused, &tgid, &created) && created)
 			s->refused_total++;
@@ -155,6 +174,9 @@ struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *c
 }
 
 #define TEN_S 10000000000ULL
+/* Past this, nothing of an exited process's sockets is left to move (orphaned sockets are
+ * done within tcp_orphan_retries' minutes): what it left in the kernel is cleared again. */
+#define FORGOTTEN_KEEP_NS (600 * 1000000000ULL)
 
 /* True, and *last set to now, when the work *last stands for is due again (or was never done). */
 static bool due(uint64_t *last, uint64_t now, uint64_t every)
@@ -163,6 +185,28 @@ static bool due(uint64_t *last, uint64_t now, uint64_t every)
 		return false;
 	*last = now;
 	return true;
+}
+
+static void forget(struct serve *s, uint32_t tgid)
+{
+	ss_io_forget(s->io, tgid);
+	if (s->tcp)
+		ss_tcp_forget(s->tcp, tgid);
+}
+
+static void prune_forgotten(struct serve *s, uint64_t now)
+{
+	struct serve_forgotten *f;
+	uint32_t old[256];
+	size_t n = 0;
+
+	for (size_t i = 0; n < 256 && (f = htab_next(&s->forgotten, &i));)
+		if (now - f->when_ns >= FORGOTTEN_KEEP_NS)
+			old[n++] = f->tgid;
+	for (size_t i = 0; i < n; i++) {
+		forget(s, old[i]);
+		htab_del(&s->forgotten, &old[i]);
+	}
 }
 
 /*
@@ -192,11 +236,14 @@ static void forget_gone(struct serve *s)
 	/* a process seen alive at the last check may have died just after: its grace period
 	 * starts from that check, so it leaves within forget_after plus a tenth */
 	for (size_t i = 0; i < n; i++) {
+		struct serve_forgotten *f = htab_get(&s->forgotten, &gone[i], NULL);
+
+		if (f)
+			f->when_ns = now;
 		htab_del(&s->admitted, &gone[i]);
-		ss_io_forget(s->io, gone[i]);
-		if (s->tcp)
-			ss_tcp_forget(s->tcp, gone[i]);
+		forget(s, gone[i]);
 	}
+	prune_forgotten(s, now);
 	n = 0;
 	for (size_t i = 0; (r = htab_next(&s->refused, &i));)
 		if (!run_pid_alive(*r))
@@ -279,4 +326,5 @@ void serve_metrics_free(struct serve *s)
 	}
 	htab_free(&s->admitted);
 	htab_free(&s->refused);
+	htab_free(&s->forgotten);
 }

@@ -310,6 +310,32 @@ class TestCardinality(unittest.TestCase):
         finally:
             serve.stop()
 
+    def test_forgotten_stays_forgotten(self):
+        """With -p only the process's own calls use the kernel's per-CPU slots, so the counts
+        of its last calls stay in a slot after it exits, and its socket's record cannot be
+        reaped: that record must not bring the series back once it has gone."""
+        p = self.talker()
+        serve = Serve("--forget-after", "1", "-p", str(p.pid))
+        try:
+            self.go(p)
+            body = wait_for(lambda: (lambda b: b if sample(b, "sockscope_sent_bytes_total",
+                                                           pid=str(p.pid)) else None)(
+                http_get(serve.port)[1]), what="the series")
+            self.assertEqual(sample(body, "sockscope_sent_bytes_total", pid=str(p.pid)), 100)
+            p.kill()
+            p.wait()
+            wait_for(lambda: not self.series_of(serve.port, p.pid), timeout=10,
+                     what="the series to go")
+            back = []
+            deadline = time.time() + 6  # twenty intervals, six grace periods
+            while time.time() < deadline and not back:
+                if self.series_of(serve.port, p.pid):
+                    back.append(time.time() - deadline + 6)
+                time.sleep(0.1)
+            self.assertEqual(back, [], "the series came back")
+        finally:
+            serve.stop()
+
     def test_max_series(self):
         first, second = self.talker(), self.talker()
         serve = Serve("--max-series", "1", "-p", "%d,%d" % (first.pid, second.pid))

@@ -44,6 +44,7 @@ struct serve {
 	struct htab refused;  /* processes turned away by --max-series */
 	struct htab forgotten; /* tgid -> when its series left (--forget-after) */
 	uint64_t refused_total;
+	uint32_t nexited; /* admitted processes that had exited at the last check */
 	double render_seconds;
 };
 
@@ -53,6 +54,12 @@ struct serve_admitted {
 	uint32_t tgid; /* key */
 	char comm[SS_COMM_LEN];
 	uint64_t alive_ns; /* CLOCK_MONOTONIC of the last time it was seen running */
+	bool exited;	   /* not running at the last check */
+};
+
+struct serve_refused {
+	uint32_t tgid; /* key */
+	bool alive;    /* running at the last look */
 };
 
 struct serve_forgotten {
@@ -60,10 +67,7 @@ struct serve_forgotten {
 	uint64_t when_ns;
 };
 
-/* A process gets series if there is room; else it is counted as refused, once. comm may be
- * NULL (then read from /proc). Returns NULL when refused. */
-struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *comm);
-/* The whole exposition into p. */
+/* The whole exposition into p, of the processes in s->admitted. */
 void serve_render(struct serve *s, struct prom *p);
 
 /* "ADDR:PORT" or "[ADDR]:PORT" into a socket address; -1 with a message on bad input. */

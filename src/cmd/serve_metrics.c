@@ -97,7 +97,7 @@ int serve_check(struct serve *s, char *err, size_t len)
 	s->uid = pw->pw_uid;
 	s->gid = pw->pw_gid;
 	if (htab_init(&s->admitted, sizeof(uint32_t), sizeof(struct serve_admitted)) ||
-	    htab_init(&s->refused, sizeof(uint32_t), sizeof(uint32_t)) ||
+	    htab_init(&s->refused, sizeof(uint32_t), sizeof(struct serve_refused)) ||
 	    htab_init(&s->forgotten, sizeof(uint32_t), sizeof(struct serve_forgotten))) {
 		snprintf(err, len, "out of memory");
 		return -1;
@@ -148,35 +148,118 @@ static bool forgotten(struct serve *s, uint32_t tgid)
 	return false;
 }
 
-struct serve_admitted *serve_admit(struct serve *s, uint32_t tgid, const char *comm)
+#define TEN_S 10000000000ULL
+/* Past this, nothing of an exited process's sockets is left to move (orphaned sockets are
+ * done within tcp_orphan_retries' minutes): what it left in the kernel is cleared again. */
+#define FORGOTTEN_KEEP_NS (600 * 1000000000ULL)
+
+static void drop_counters(struct serve *s, uint32_t tgid)
+{
+	ss_io_forget(s->io, tgid);
+	if (s->tcp)
+		ss_tcp_forget(s->tcp, tgid);
+}
+
+/* An exited process's series leave now, and it is remembered as forgotten. */
+static void forget_now(struct serve *s, uint32_t tgid, uint64_t now)
+{
+	struct serve_forgotten *f = htab_get(&s->forgotten, &tgid, NULL);
+
+	if (f)
+		f->when_ns = now;
+	htab_del(&s->admitted, &tgid);
+	htab_del(&s->refused, &tgid);
+	drop_counters(s, tgid);
+}
+
+/* The exported process that exited longest ago leaves, to make room for a live one. */
+static bool evict_exited(struct serve *s)
+{
+	struct serve_admitted *a, *old = NULL;
+
+	if (!s->nexited)
+		return false;
+	for (size_t i = 0; (a = htab_next(&s->admitted, &i));)
+		if (a->exited && (!old || a->alive_ns < old->alive_ns))
+			old = a;
+	s->nexited = old ? s->nexited - 1 : 0;
+	if (old)
+		forget_now(s, old->tgid, now_ns());
+	return old != NULL;
+}
+
+/*
+ * At --max-series, a live process takes the place of one that has exited (an exited one's
+ * counters no longer move, a live one's do); any other process is refused, and counted once
+ * however many intervals it stays refused.
+ */
+static bool make_room(struct serve *s, uint32_t tgid)
+{
+	struct serve_refused *r = htab_find(&s->refused, &tgid);
+	bool alive, created;
+
+	if (r && !(r->alive && s->nexited))
+		return false; /* as refused as at the last look */
+	alive = run_pid_alive(tgid);
+	if (alive && evict_exited(s))
+		return true;
+	if (!r && (r = htab_get(&s->refused, &tgid, &created)))
+		s->refused_total++;
+	if (r)
+		r->alive = alive;
+	return false;
+}
+
+/* A process gets series if there is room, or if it runs and an exported one has exited;
+ * else it is counted as refused, once. comm may be NULL (then read from /proc). */
+static void admit(struct serve *s, uint32_t tgid, const char *comm)
 {
 	struct serve_admitted *a = htab_find(&s->admitted, &tgid);
-	bool created;
 
-	if (a)
-		return a;
-	if (forgotten(s, tgid))
-		return NULL;
-	if (s->admitted.len >= s->max_series) {
-		if (htab_get(&s->refused, &tgid, &created) && created)
-			s->refused_total++;
-		return NULL;
-	}
+	if (a || forgotten(s, tgid))
+		return;
+	if (s->admitted.len >= s->max_series && !make_room(s, tgid))
+		return;
+	htab_del(&s->refused, &tgid);
 	a = htab_get(&s->admitted, &tgid, NULL);
 	if (!a)
-		return NULL;
+		return;
 	if (comm)
 		memcpy(a->comm, comm, SS_COMM_LEN);
 	else
 		proc_comm(tgid, a->comm);
 	a->alive_ns = now_ns();
-	return a;
 }
 
-#define TEN_S 10000000000ULL
-/* Past this, nothing of an exited process's sockets is left to move (orphaned sockets are
- * done within tcp_orphan_retries' minutes): what it left in the kernel is cleared again. */
-#define FORGOTTEN_KEEP_NS (600 * 1000000000ULL)
+/*
+ * Decides, before rendering, which processes have series: every process with byte counters,
+ * then every owner of TCP counters (pid 0 is no process). Their PIDs are copied first, since
+ * making room forgets a process and so changes the tables they come from.
+ */
+static void admit_all(struct serve *s)
+{
+	const struct ss_proc *pr;
+	struct ss_tcp_total_key *keys;
+	uint64_t *vals;
+	size_t n = 0, nkeys = 0, i;
+	uint32_t *pids;
+
+	if (s->tcp && ss_tcp_totals(s->tcp, &keys, &vals, &nkeys))
+		nkeys = 0;
+	pids = calloc(ss_io_procs(s->io)->len + nkeys + 1, sizeof(*pids));
+	if (!pids)
+		return;
+	for (i = 0; (pr = htab_next(ss_io_procs(s->io), &i));)
+		pids[n++] = pr->tgid;
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].tgid)
+			pids[n++] = keys[i].tgid;
+	for (i = 0; i < n; i++) {
+		pr = htab_find(ss_io_procs(s->io), &pids[i]);
+		admit(s, pids[i], pr ? pr->comm : NULL);
+	}
+	free(pids);
+}
 
 /* True, and *last set to now, when the work *last stands for is due again (or was never done). */
 static bool due(uint64_t *last, uint64_t now, uint64_t every)
@@ -185,13 +268,6 @@ static bool due(uint64_t *last, uint64_t now, uint64_t every)
 		return false;
 	*last = now;
 	return true;
-}
-
-static void forget(struct serve *s, uint32_t tgid)
-{
-	ss_io_forget(s->io, tgid);
-	if (s->tcp)
-		ss_tcp_forget(s->tcp, tgid);
 }
 
 static void prune_forgotten(struct serve *s, uint64_t now)
@@ -204,9 +280,22 @@ static void prune_forgotten(struct serve *s, uint64_t now)
 		if (now - f->when_ns >= FORGOTTEN_KEEP_NS)
 			old[n++] = f->tgid;
 	for (size_t i = 0; i < n; i++) {
-		forget(s, old[i]);
+		drop_counters(s, old[i]);
 		htab_del(&s->forgotten, &old[i]);
 	}
+}
+
+/* Refused processes that have exited are forgotten at once: they will never be exported. */
+static void forget_refused(struct serve *s, uint64_t now, uint32_t *gone)
+{
+	struct serve_refused *r;
+	size_t n = 0;
+
+	for (size_t i = 0; (r = htab_next(&s->refused, &i));)
+		if (!(r->alive = run_pid_alive(r->tgid)))
+			gone[n++] = r->tgid;
+	for (size_t i = 0; i < n; i++)
+		forget_now(s, gone[i], now);
 }
 
 /*
@@ -219,7 +308,7 @@ static void forget_gone(struct serve *s)
 	uint64_t now = now_ns(), grace = (uint64_t)(s->forget_after * 1e9);
 	uint64_t every = grace / 10 < TEN_S ? grace / 10 : TEN_S;
 	struct serve_admitted *a;
-	uint32_t *gone, *r;
+	uint32_t *gone;
 	size_t n = 0;
 
 	if (!due(&s->forget_checked_ns, now, every))
@@ -227,29 +316,22 @@ static void forget_gone(struct serve *s)
 	gone = calloc(s->admitted.len + s->refused.len + 1, sizeof(*gone));
 	if (!gone)
 		return;
+	s->nexited = 0;
 	for (size_t i = 0; (a = htab_next(&s->admitted, &i));) {
-		if (a->tgid && run_pid_alive(a->tgid))
+		a->exited = a->tgid && !run_pid_alive(a->tgid); /* 0: the kernel's own */
+		if (!a->exited)
 			a->alive_ns = now;
-		else if (a->tgid && now - a->alive_ns >= grace)
+		else if (now - a->alive_ns >= grace)
 			gone[n++] = a->tgid;
+		else
+			s->nexited++;
 	}
 	/* a process seen alive at the last check may have died just after: its grace period
 	 * starts from that check, so it leaves within forget_after plus a tenth */
-	for (size_t i = 0; i < n; i++) {
-		struct serve_forgotten *f = htab_get(&s->forgotten, &gone[i], NULL);
-
-		if (f)
-			f->when_ns = now;
-		htab_del(&s->admitted, &gone[i]);
-		forget(s, gone[i]);
-	}
-	prune_forgotten(s, now);
-	n = 0;
-	for (size_t i = 0; (r = htab_next(&s->refused, &i));)
-		if (!run_pid_alive(*r))
-			gone[n++] = *r;
 	for (size_t i = 0; i < n; i++)
-		htab_del(&s->refused, &gone[i]);
+		forget_now(s, gone[i], now);
+	forget_refused(s, now, gone);
+	prune_forgotten(s, now);
 	free(gone);
 }
 
@@ -295,6 +377,7 @@ void serve_refresh(struct serve *s)
 	if (ss_io_sample(s->io))
 		return;
 	forget_gone(s);
+	admit_all(s);
 	for (int k = 0; k < formats; k++) {
 		prom_init(&p[k], k == 1);
 		serve_render(s, &p[k]);

@@ -49,7 +49,7 @@ static void render_io(struct serve *s, struct prom *p)
 
 		prom_family(p, fam->name, "counter", fam->help);
 		for (size_t i = 0; (pr = htab_next(procs, &i));) {
-			struct serve_admitted *a = serve_admit(s, pr->tgid, pr->comm);
+			struct serve_admitted *a = htab_find(&s->admitted, &pr->tgid);
 			struct prom_label l[3];
 			char pid[16];
 
@@ -109,7 +109,7 @@ static struct serve_admitted *owner(struct serve *s, uint32_t tgid)
 {
 	static struct serve_admitted nobody = { .comm = "-" };
 
-	return tgid ? serve_admit(s, tgid, NULL) : &nobody;
+	return tgid ? htab_find(&s->admitted, &tgid) : &nobody;
 }
 
 static void render_tcp_family(struct serve *s, struct prom *p, const struct tcp_family *fam,

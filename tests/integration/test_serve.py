@@ -336,6 +336,45 @@ class TestCardinality(unittest.TestCase):
         finally:
             serve.stop()
 
+    def test_refused_once_and_live_first(self):
+        """--max-series 3: three processes talk (exported), three more talk and exit
+        (refused), then the first three exit too. Over several liveness checks the refusals
+        stay 3, the count of processes turned away. Then a live process talks: it takes the
+        place of an exited one, and its bytes are exported."""
+        gone = [self.talker() for _ in range(6)]
+        live = self.talker()
+        pids = [p.pid for p in gone + [live]]
+        serve = Serve("--max-series", "3", "--forget-after", "20",
+                      "-p", ",".join(map(str, pids)))
+        try:
+            for p in gone[:3]:
+                self.go(p)
+            wait_for(lambda: "sockscope_series 3\n" in http_get(serve.port)[1],
+                     what="three series")
+            for p in gone[3:] + gone[:3]:
+                if p in gone[3:]:
+                    self.go(p)
+                p.kill()
+                p.wait()
+            refused = lambda: sample(http_get(serve.port)[1], "sockscope_series_refused_total")
+            wait_for(lambda: refused() == 3, what="three refusals")
+            deadline = time.time() + 6  # three liveness checks (every 2 s)
+            while time.time() < deadline:
+                self.assertEqual(refused(), 3)
+                time.sleep(0.25)
+            self.go(live)
+            body = wait_for(lambda: (lambda b: b if sample(b, "sockscope_sent_bytes_total",
+                                                           pid=str(live.pid)) else None)(
+                http_get(serve.port)[1]), what="the live process's series")
+            self.assertEqual(sample(body, "sockscope_sent_bytes_total", pid=str(live.pid)), 100)
+            self.assertEqual(sample(body, "sockscope_series"), 3)
+            self.assertEqual(sample(body, "sockscope_series_refused_total"), 3)
+            exported = {dict(ls).get("pid") for (n, ls) in samples(body)
+                        if n == "sockscope_sent_bytes_total"}
+            self.assertEqual(len(exported & {str(p.pid) for p in gone[:3]}), 2, exported)
+        finally:
+            serve.stop()
+
     def test_max_series(self):
         first, second = self.talker(), self.talker()
         serve = Serve("--max-series", "1", "-p", "%d,%d" % (first.pid, second.pid))

@@ -81,8 +81,9 @@ static void usage(FILE *f)
 	      "Serves per-process byte and call counters and TCP counters (connections opened\n"
 	      "and closed, retransmits, resets, drops by reason, RTT at close) as Prometheus\n"
 	      "metrics on /metrics, and optionally writes them to a file for node_exporter.\n\n"
-	      "      --listen ADDR:PORT  where to listen (default 127.0.0.1:9577; [::]:PORT or\n"
-	      "                          0.0.0.0:PORT to expose it)\n"
+	      "      --listen HOST:PORT  where to listen (default 127.0.0.1:9577); HOST is an\n"
+	      "                          address ([::1] for IPv6) or a name; :PORT listens on\n"
+	      "                          every address, IPv6 and IPv4\n"
 	      "      --textfile PATH     also write the metrics to PATH every interval, atomically\n"
 	      "      --user NAME         user to switch to after attaching (default nobody)\n"
 	      "      --forget-after SECS drop the series of exited processes after SECS (300)\n"
@@ -92,7 +93,7 @@ static void usage(FILE *f)
 	opts_usage(f, SERVE_GROUPS, SERVE_INTERVAL, "intervals");
 	fputs("\nExamples:\n"
 	      "  sockscope serve                             metrics on 127.0.0.1:9577\n"
-	      "  sockscope serve --listen [::]:9577 -c nginx\n"
+	      "  sockscope serve --listen :9577 -c nginx     on every address, nginx only\n"
 	      "  sockscope serve --textfile /var/lib/node_exporter/sockscope.prom\n",
 	      f);
 }
@@ -165,19 +166,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
  * limits on connections are the guard's (serve_guard.h): at a limit it makes room for the
  * newcomer instead of turning it away; libmicrohttpd's idle timeout closes the silent.
  */
-static int start_http(struct serve *s, char *err, size_t len)
+static struct MHD_Daemon *start_mhd(struct serve *s)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 
 	if (s->listen.addr.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	s->httpd = MHD_start_daemon(flags, 0, guard_accept, &s->guard, on_request, s,
-				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->listen.addr,
-				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * GUARD_MAX),
-				    MHD_OPTION_NOTIFY_CONNECTION, guard_notify, &s->guard,
-				    MHD_OPTION_NOTIFY_COMPLETED, guard_completed, &s->guard,
-				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GUARD_WAIT_S,
-				    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+		flags |= s->listen.any ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	return MHD_start_daemon(flags, 0, guard_accept, &s->guard, on_request, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->listen.addr,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * GUARD_MAX),
+				MHD_OPTION_NOTIFY_CONNECTION, guard_notify, &s->guard,
+				MHD_OPTION_NOTIFY_COMPLETED, guard_completed, &s->guard,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GUARD_WAIT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+}
+
+static int start_http(struct serve *s, char *err, size_t len)
+{
+	s->httpd = start_mhd(s);
+	if (!s->httpd && s->listen.any && errno == EAFNOSUPPORT) {
+		/* ":PORT" on a host without IPv6: every IPv4 address */
+		struct sockaddr_in any = { .sin_family = AF_INET, .sin_addr.s_addr = INADDR_ANY,
+					   .sin_port = ((struct sockaddr_in6 *)&s->listen.addr)->sin6_port };
+
+		memset(&s->listen.addr, 0, sizeof(s->listen.addr));
+		memcpy(&s->listen.addr, &any, sizeof(any));
+		serve_listen_text(&s->listen);
+		s->httpd = start_mhd(s);
+	}
 	if (!s->httpd) {
 		snprintf(err, len, "cannot listen on %s: %s", s->listen.text, strerror(errno));
 		return -1;
@@ -221,9 +237,12 @@ static int start(struct serve *s, char *err, size_t len)
 		ss_io_describe(s->io, stderr);
 		if (s->tcp)
 			ss_tcp_describe(s->tcp, stderr);
-		fprintf(stderr, "sockscope serve: listening on http://%s/metrics\n", s->listen.text);
 	}
-	return drop_root(s, err, len);
+	if (drop_root(s, err, len))
+		return -1;
+	/* ready: a service manager or a script waiting on the port can go on */
+	fprintf(stderr, "sockscope serve: listening on http://%s/metrics\n", s->listen.text);
+	return 0;
 }
 
 static void run(struct serve *s)

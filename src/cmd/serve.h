@@ -4,6 +4,7 @@
 #define SS_SERVE_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -18,7 +19,8 @@ struct MHD_Daemon;
 
 struct serve_listen {
 	struct sockaddr_storage addr;
-	char text[80]; /* as given, for messages */
+	bool any;      /* ":PORT": every address, IPv6 and IPv4 */
+	char text[80]; /* the address, for messages */
 };
 
 struct serve {
@@ -70,8 +72,11 @@ struct serve_forgotten {
 /* The whole exposition into p, of the processes in s->admitted. */
 void serve_render(struct serve *s, struct prom *p);
 
-/* "ADDR:PORT" or "[ADDR]:PORT" into a socket address; -1 with a message on bad input. */
+/* "HOST:PORT", "[IPV6]:PORT" or ":PORT" into a socket address, names resolved; -1 with a
+ * message on bad input. */
 int serve_parse_listen(const char *arg, struct serve_listen *l, char *err, size_t len);
+/* l->text from l->addr. */
+void serve_listen_text(struct serve_listen *l);
 /* Checks against the system: the user exists, the textfile can be written as that user. */
 int serve_check(struct serve *s, char *err, size_t len);
 /* Samples the counters, renders the exposition, publishes it and writes the textfile. */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,40 +26,94 @@
 #define SOCKSCOPE_VERSION "0.0.0"
 #endif
 
-int serve_parse_listen(const char *arg, struct serve_listen *l, char *err, size_t len)
+/* The first IPv4 address of a name, else its first address, as Go's net.Listen (and so
+ * node_exporter and Prometheus) takes one; -1 with a message if it has none. */
+static int resolve(const char *arg, const char *host, uint16_t port, struct serve_listen *l,
+		   char *err, size_t len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *pick;
+	int e = getaddrinfo(host, NULL, &hints, &res);
+
+	if (e) {
+		snprintf(err, len, "invalid listen address '%.64s': cannot resolve '%.64s': %s", arg, host,
+			 gai_strerror(e));
+		return -1;
+	}
+	for (pick = res; pick && pick->ai_family != AF_INET; pick = pick->ai_next)
+		;
+	if (!pick)
+		pick = res;
+	memcpy(&l->addr, pick->ai_addr, pick->ai_addrlen);
+	if (pick->ai_family == AF_INET)
+		((struct sockaddr_in *)&l->addr)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&l->addr)->sin6_port = htons(port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* Splits "HOST:PORT", "[V6]:PORT" or ":PORT" into host (without brackets) and port. */
+static int split_listen(const char *arg, char *host, size_t hlen, uint16_t *port, char *err,
+			size_t len)
 {
 	const char *colon = strrchr(arg, ':');
-	char host[64];
-	uint16_t port;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
-	size_t hl = colon ? (size_t)(colon - arg) : 0;
+	size_t n = colon ? (size_t)(colon - arg) : 0;
 
-	if (!colon || hl >= sizeof(host) || opts_parse_port(colon + 1, "listen port", &port, err,
-							    len)) {
-		if (!colon)
-			snprintf(err, len, "invalid listen address '%s': expected ADDR:PORT", arg);
+	if (!colon || strchr(arg, ']') > colon || (strchr(arg, ':') != colon && arg[0] != '[')) {
+		snprintf(err, len, "invalid listen address '%.64s': expected HOST:PORT, :PORT or "
+				   "[IPv6]:PORT", arg);
 		return -1;
 	}
-	memcpy(host, arg, hl);
-	host[hl] = '\0';
-	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-		memmove(host, host + 1, hl - 2);
-		host[hl - 2] = '\0';
-	}
-	memset(&l->addr, 0, sizeof(l->addr));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-	} else {
-		snprintf(err, len, "invalid listen address '%s': not an IPv4 or IPv6 address", arg);
+	if (opts_parse_port(colon + 1, "listen port", port, err, len))
+		return -1;
+	if (n >= 2 && arg[0] == '[' && arg[n - 1] == ']')
+		arg++, n -= 2;
+	if (n >= hlen) {
+		snprintf(err, len, "invalid listen address '%.64s': host name too long", arg);
 		return -1;
 	}
-	snprintf(l->text, sizeof(l->text), "%s", arg);
+	memcpy(host, arg, n);
+	host[n] = '\0';
 	return 0;
+}
+
+/* The forms Prometheus exporters accept: ":PORT" for every address (IPv6 and IPv4), an IPv4
+ * or bracketed IPv6 address, or a name, resolved. */
+int serve_parse_listen(const char *arg, struct serve_listen *l, char *err, size_t len)
+{
+	char host[256];
+	uint16_t port;
+
+	if (split_listen(arg, host, sizeof(host), &port, err, len))
+		return -1;
+	memset(l, 0, sizeof(*l));
+	if (!host[0]) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_addr = in6addr_any;
+		a6->sin6_port = htons(port);
+		l->any = true;
+	} else if (resolve(arg, host, port, l, err, len)) {
+		return -1;
+	}
+	serve_listen_text(l);
+	return 0;
+}
+
+void serve_listen_text(struct serve_listen *l)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&l->addr;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&l->addr;
+
+	if (l->addr.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
+		snprintf(l->text, sizeof(l->text), "%s:%u", ip, ntohs(a4->sin_port));
+	} else {
+		inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
+		snprintf(l->text, sizeof(l->text), "[%s]:%u", ip, ntohs(a6->sin6_port));
+	}
 }
 
 /* Tries to create the textfile's temporary as the user serve will run as. */

@@ -667,12 +667,77 @@ class TestEndpoint(unittest.TestCase):
         self.assert_serving()
 
 
+def listeners(port):
+    """The kernel's own list of TCP sockets listening on port: their local addresses."""
+    out = h.run(["ss", "-Hltn", "sport = :%d" % port]).stdout
+    return sorted(l.split()[3].rsplit(":", 1)[0] for l in out.splitlines())
+
+
+class TestListen(unittest.TestCase):
+    """--listen takes what node_exporter users type: :PORT (every address), a name, a
+    bracketed IPv6 address, 0.0.0.0. serve says where it listens once it is ready; the
+    kernel's listening socket and a real client agree."""
+
+    def setUp(self):
+        h.require_root(self)
+
+    def start(self, listen):
+        """Runs serve without -v until it says it listens; returns (proc, that line)."""
+        proc = subprocess.Popen([h.SOCKSCOPE, "serve", "--listen", listen], text=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        lines = []
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "listening on" in line:
+                return proc, line.strip()
+        proc.kill()
+        proc.wait()
+        raise AssertionError("serve did not say it listens: " + "".join(lines))
+
+    def stop(self, proc):
+        proc.send_signal(signal.SIGTERM)
+        try:
+            self.assertEqual(proc.wait(timeout=20), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def answers(self, host, port):
+        url = "http://%s:%d/healthz" % (host, port)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status == 200
+
+    def test_forms(self):
+        cases = [(":%d", "*", "http://[::]:%d/metrics", ["127.0.0.1", "[::1]"]),  # dual stack
+                 ("localhost:%d", "127.0.0.1", "http://127.0.0.1:%d/metrics", ["127.0.0.1"]),
+                 ("[::1]:%d", "[::1]", "http://[::1]:%d/metrics", ["[::1]"]),
+                 ("0.0.0.0:%d", "0.0.0.0", "http://0.0.0.0:%d/metrics", ["127.0.0.1"])]
+        for form, local, said, clients in cases:
+            port = free_port()
+            with self.subTest(listen=form % port):
+                proc, line = self.start(form % port)
+                try:
+                    self.assertEqual(line, "sockscope serve: listening on " + said % port)
+                    self.assertEqual(listeners(port), [local])
+                    for c in clients:
+                        self.assertTrue(self.answers(c, port), c)
+                finally:
+                    self.stop(proc)
+
+
 class TestServeCli(unittest.TestCase):
     def test_bad_input_exits_2(self):
         cases = [(["--listen", "127.0.0.1"], "invalid listen address"),
                  (["--listen", "127.0.0.1:0"], "invalid listen port"),
                  (["--listen", "127.0.0.1:70000"], "invalid listen port"),
-                 (["--listen", "nohost:80"], "invalid listen address"),
+                 (["--listen", "nohost.invalid:80"], "cannot resolve 'nohost.invalid'"),
+                 (["--listen", "::1:80"], "expected HOST:PORT, :PORT or [IPv6]:PORT"),
+                 (["--listen", "x" * 10000 + ":80"], "invalid listen address"),
                  (["--user", "no-such-user-here"], "unknown user"),
                  (["--textfile", "/proc/sockscope.prom"], "invalid textfile"),
                  (["--textfile", "/nonexistent/dir/x.prom"], "invalid textfile"),

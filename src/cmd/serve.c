@@ -186,9 +186,9 @@ static int start_http(struct serve *s, char *err, size_t len)
 	s->httpd = start_mhd(s);
 	if (!s->httpd && s->listen.any && errno == EAFNOSUPPORT) {
 		/* ":PORT" on a host without IPv6: every IPv4 address */
-		struct sockaddr_in any = { .sin_family = AF_INET, .sin_addr.s_addr = INADDR_ANY,
-					   .sin_port = ((struct sockaddr_in6 *)&s->listen.addr)->sin6_port };
+		struct sockaddr_in any = { .sin_family = AF_INET, .sin_addr.s_addr = INADDR_ANY };
 
+		any.sin_port = ((struct sockaddr_in6 *)&s->listen.addr)->sin6_port;
 		memset(&s->listen.addr, 0, sizeof(s->listen.addr));
 		memcpy(&s->listen.addr, &any, sizeof(any));
 		serve_listen_text(&s->listen);

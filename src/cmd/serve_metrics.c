@@ -35,8 +35,8 @@ static int resolve(const char *arg, const char *host, uint16_t port, struct serv
 	int e = getaddrinfo(host, NULL, &hints, &res);
 
 	if (e) {
-		snprintf(err, len, "invalid listen address '%.64s': cannot resolve '%.64s': %s", arg, host,
-			 gai_strerror(e));
+		snprintf(err, len, "invalid listen address '%.64s': cannot resolve '%.64s': %s",
+			 arg, host, gai_strerror(e));
 		return -1;
 	}
 	for (pick = res; pick && pick->ai_family != AF_INET; pick = pick->ai_next)

@@ -33,7 +33,7 @@
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define OPENMETRICS  "application/openmetrics-text"
 
-enum { OPT_LISTEN = 4000, OPT_TEXTFILE, OPT_USER, OPT_FORGET, OPT_MAX_SERIES };
+enum { OPT_LISTEN = 4000, OPT_TEXTFILE, OPT_USER, OPT_FORGET, OPT_MAX_SERIES, OPT_SRTT_PROC };
 
 static const char index_html[] =
 	"<!DOCTYPE html><html><head><title>sockscope</title></head><body>"
@@ -62,6 +62,9 @@ static int serve_option(int opt, const char *arg, void *ctx, char *err, size_t l
 			return -1;
 		s->max_series = (uint32_t)v;
 		return 0;
+	case OPT_SRTT_PROC:
+		s->srtt_per_process = true;
+		return 0;
 	}
 	return 1;
 }
@@ -72,6 +75,7 @@ static const struct option serve_longopts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "forget-after", required_argument, NULL, OPT_FORGET },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "srtt-per-process", no_argument, NULL, OPT_SRTT_PROC },
 	{ 0 },
 };
 
@@ -87,8 +91,12 @@ static void usage(FILE *f)
 	      "      --textfile PATH     also write the metrics to PATH every interval, atomically\n"
 	      "      --user NAME         user to switch to after attaching (default nobody)\n"
 	      "      --forget-after SECS drop the series of exited processes after SECS (300)\n"
-	      "      --max-series N      export at most N processes; the rest are counted as\n"
-	      "                          refused (default 10000)\n",
+	      "      --max-series N      export at most N per-process series (a process costs\n"
+	      "                          4 per protocol plus 1 per TCP counter that moved); the\n"
+	      "                          processes that do not fit are counted as refused\n"
+	      "                          (default 10000)\n"
+	      "      --srtt-per-process  an RTT histogram per process (19 series each) instead\n"
+	      "                          of one for the host\n",
 	      f);
 	opts_usage(f, SERVE_GROUPS, SERVE_INTERVAL, "intervals");
 	fputs("\nExamples:\n"

@@ -11,6 +11,7 @@
 
 #include "../lib/htab.h"
 #include "../opts.h"
+#include "../sockscope.h"
 #include "serve_guard.h"
 
 struct ss_io;
@@ -31,7 +32,8 @@ struct serve {
 	uid_t uid;
 	gid_t gid;
 	double forget_after;
-	uint32_t max_series;
+	uint32_t max_series;	/* per-process series, all processes together */
+	bool srtt_per_process;	/* an RTT histogram per process, not one for the host */
 	struct ss_io *io;
 	struct ss_tcp *tcp;
 	struct MHD_Daemon *httpd;
@@ -47,6 +49,9 @@ struct serve {
 	struct htab forgotten; /* tgid -> when its series left (--forget-after) */
 	uint64_t refused_total;
 	uint32_t nexited; /* admitted processes that had exited at the last check */
+	uint64_t nseries; /* per-process series of the admitted processes */
+	/* the host's RTT histogram: what forgotten processes' connections added to it */
+	uint64_t srtt_base[SS_SRTT_BUCKETS + 1], srtt_base_sum;
 	double render_seconds;
 };
 
@@ -57,6 +62,7 @@ struct serve_admitted {
 	char comm[SS_COMM_LEN];
 	uint64_t alive_ns; /* CLOCK_MONOTONIC of the last time it was seen running */
 	bool exited;	   /* not running at the last check */
+	uint32_t nseries;  /* its series at the last refresh */
 };
 
 struct serve_refused {

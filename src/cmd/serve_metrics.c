@@ -208,20 +208,44 @@ static bool forgotten(struct serve *s, uint32_t tgid)
  * done within tcp_orphan_retries' minutes): what it left in the kernel is cleared again. */
 #define FORGOTTEN_KEEP_NS (600 * 1000000000ULL)
 
+/* The host's RTT histogram keeps what a forgotten process's connections added to it. */
+static void keep_srtt(struct serve *s, uint32_t tgid)
+{
+	struct ss_tcp_total_key *keys;
+	uint64_t *vals;
+	size_t n;
+
+	if (ss_tcp_totals(s->tcp, &keys, &vals, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].tgid != tgid)
+			continue;
+		if (keys[i].kind == SS_TT_SRTT && keys[i].sub <= SS_SRTT_BUCKETS)
+			s->srtt_base[keys[i].sub] += vals[i];
+		else if (keys[i].kind == SS_TT_SRTT_SUM)
+			s->srtt_base_sum += vals[i];
+	}
+}
+
 static void drop_counters(struct serve *s, uint32_t tgid)
 {
 	ss_io_forget(s->io, tgid);
-	if (s->tcp)
+	if (s->tcp) {
+		keep_srtt(s, tgid);
 		ss_tcp_forget(s->tcp, tgid);
+	}
 }
 
 /* An exited process's series leave now, and it is remembered as forgotten. */
 static void forget_now(struct serve *s, uint32_t tgid, uint64_t now)
 {
 	struct serve_forgotten *f = htab_get(&s->forgotten, &tgid, NULL);
+	struct serve_admitted *a = htab_find(&s->admitted, &tgid);
 
 	if (f)
 		f->when_ns = now;
+	if (a)
+		s->nseries -= a->nseries;
 	htab_del(&s->admitted, &tgid);
 	htab_del(&s->refused, &tgid);
 	drop_counters(s, tgid);
@@ -244,11 +268,11 @@ static bool evict_exited(struct serve *s)
 }
 
 /*
- * At --max-series, a live process takes the place of one that has exited (an exited one's
+ * At --max-series, a live process takes the place of those that have exited (an exited one's
  * counters no longer move, a live one's do); any other process is refused, and counted once
  * however many intervals it stays refused.
  */
-static bool make_room(struct serve *s, uint32_t tgid)
+static bool make_room(struct serve *s, uint32_t tgid, uint32_t cost)
 {
 	struct serve_refused *r = htab_find(&s->refused, &tgid);
 	bool alive, created;
@@ -256,7 +280,9 @@ static bool make_room(struct serve *s, uint32_t tgid)
 	if (r && !(r->alive && s->nexited))
 		return false; /* as refused as at the last look */
 	alive = run_pid_alive(tgid);
-	if (alive && evict_exited(s))
+	while (alive && s->nseries + cost > s->max_series && evict_exited(s))
+		;
+	if (s->nseries + cost <= s->max_series)
 		return true;
 	if (!r && (r = htab_get(&s->refused, &tgid, &created)))
 		s->refused_total++;
@@ -265,55 +291,98 @@ static bool make_room(struct serve *s, uint32_t tgid)
 	return false;
 }
 
-/* A process gets series if there is room, or if it runs and an exported one has exited;
- * else it is counted as refused, once. comm may be NULL (then read from /proc). */
-static void admit(struct serve *s, uint32_t tgid, const char *comm)
-{
-	struct serve_admitted *a = htab_find(&s->admitted, &tgid);
+/* How many per-process series one process has now (a key of this table). */
+struct serve_cost {
+	uint32_t tgid;
+	uint32_t n;
+	bool srtt; /* its RTT histogram is counted */
+};
 
-	if (a || forgotten(s, tgid))
+/* A process gets its series if they fit, or if it runs and exported ones have exited; else it
+ * is counted as refused, once. comm may be NULL (then read from /proc). */
+static void admit(struct serve *s, const struct serve_cost *c, const char *comm)
+{
+	struct serve_admitted *a = htab_find(&s->admitted, &c->tgid);
+
+	if (a || forgotten(s, c->tgid))
 		return;
-	if (s->admitted.len >= s->max_series && !make_room(s, tgid))
+	if (s->nseries + c->n > s->max_series && !make_room(s, c->tgid, c->n))
 		return;
-	htab_del(&s->refused, &tgid);
-	a = htab_get(&s->admitted, &tgid, NULL);
+	htab_del(&s->refused, &c->tgid);
+	a = htab_get(&s->admitted, &c->tgid, NULL);
 	if (!a)
 		return;
 	if (comm)
 		memcpy(a->comm, comm, SS_COMM_LEN);
 	else
-		proc_comm(tgid, a->comm);
+		proc_comm(c->tgid, a->comm);
 	a->alive_ns = now_ns();
+	a->nseries = c->n;
+	s->nseries += c->n;
 }
 
-/*
- * Decides, before rendering, which processes have series: every process with byte counters,
- * then every owner of TCP counters (pid 0 is no process). Their PIDs are copied first, since
- * making room forgets a process and so changes the tables they come from.
- */
-static void admit_all(struct serve *s)
+/* The series each process would have, as serve_render.c renders them: 4 per protocol it used,
+ * 1 per TCP counter, and with --srtt-per-process its histogram's buckets, sum and count. */
+static int count_series(struct serve *s, struct htab *cost)
 {
 	const struct ss_proc *pr;
 	struct ss_tcp_total_key *keys;
 	uint64_t *vals;
-	size_t n = 0, nkeys = 0, i;
-	uint32_t *pids;
+	size_t n = 0;
+	struct serve_cost *c;
 
-	if (s->tcp && ss_tcp_totals(s->tcp, &keys, &vals, &nkeys))
-		nkeys = 0;
-	pids = calloc(ss_io_procs(s->io)->len + nkeys + 1, sizeof(*pids));
-	if (!pids)
-		return;
-	for (i = 0; (pr = htab_next(ss_io_procs(s->io), &i));)
-		pids[n++] = pr->tgid;
-	for (i = 0; i < nkeys; i++)
-		if (keys[i].tgid)
-			pids[n++] = keys[i].tgid;
-	for (i = 0; i < n; i++) {
-		pr = htab_find(ss_io_procs(s->io), &pids[i]);
-		admit(s, pids[i], pr ? pr->comm : NULL);
+	for (size_t i = 0; (pr = htab_next(ss_io_procs(s->io), &i));) {
+		if (!(c = htab_get(cost, &pr->tgid, NULL)))
+			return -1;
+		for (int k = 0; k < SS_NPROTO; k++)
+			if (pr->by_proto[k].calls[SS_SEND] || pr->by_proto[k].calls[SS_RECV])
+				c->n += 4;
 	}
-	free(pids);
+	if (s->tcp && ss_tcp_totals(s->tcp, &keys, &vals, &n))
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!keys[i].tgid || keys[i].kind == SS_TT_SRTT_SUM)
+			continue; /* pid 0 is no process; the sum goes with the buckets */
+		if (!(c = htab_get(cost, &keys[i].tgid, NULL)))
+			return -1;
+		if (keys[i].kind != SS_TT_SRTT)
+			c->n++;
+		else if (s->srtt_per_process && !c->srtt && (c->srtt = true))
+			c->n += SS_SRTT_BUCKETS + 3;
+	}
+	return 0;
+}
+
+/*
+ * Decides, before rendering, which processes have series, so that making room (which forgets
+ * a process) never changes a table while the renderer walks it. The series of the processes
+ * already exported are counted again, since they grow (a first retransmit, a new protocol):
+ * new processes are admitted only within what is left of --max-series.
+ */
+static void admit_all(struct serve *s)
+{
+	struct htab cost;
+	struct serve_cost *c;
+	struct serve_admitted *a;
+
+	if (htab_init(&cost, sizeof(uint32_t), sizeof(struct serve_cost)))
+		return;
+	if (count_series(s, &cost)) {
+		htab_free(&cost);
+		return;
+	}
+	s->nseries = 0;
+	for (size_t i = 0; (a = htab_next(&s->admitted, &i));) {
+		c = htab_find(&cost, &a->tgid);
+		a->nseries = c ? c->n : a->nseries;
+		s->nseries += a->nseries;
+	}
+	for (size_t i = 0; (c = htab_next(&cost, &i));) {
+		const struct ss_proc *pr = htab_find(ss_io_procs(s->io), &c->tgid);
+
+		admit(s, c, pr ? pr->comm : NULL);
+	}
+	htab_free(&cost);
 }
 
 /* True, and *last set to now, when the work *last stands for is due again (or was never done). */

@@ -130,9 +130,9 @@ static void render_tcp_family(struct serve *s, struct prom *p, const struct tcp_
 	}
 }
 
-/* One process's RTT-at-close histogram: cumulative buckets, sum and count. */
-static void render_srtt_one(struct prom *p, struct prom_label *l, const uint64_t *bucket,
-			    uint64_t sum_us)
+/* One RTT-at-close histogram, with nl labels (pid, comm, or none for the host's) and le. */
+static void render_srtt_one(struct prom *p, struct prom_label *l, size_t nl,
+			    const uint64_t *bucket, uint64_t sum_us)
 {
 	static const unsigned bounds[SS_SRTT_BUCKETS] = SS_SRTT_BOUNDS_US;
 	uint64_t cum = 0;
@@ -144,18 +144,17 @@ static void render_srtt_one(struct prom *p, struct prom_label *l, const uint64_t
 			snprintf(le, sizeof(le), "%g", bounds[b] / 1e6);
 		else
 			snprintf(le, sizeof(le), "+Inf");
-		l[2] = (struct prom_label){ "le", le, SIZE_MAX };
-		prom_u64(p, "sockscope_tcp_srtt_seconds_bucket", l, 3, cum);
+		l[nl] = (struct prom_label){ "le", le, SIZE_MAX };
+		prom_u64(p, "sockscope_tcp_srtt_seconds_bucket", l, nl + 1, cum);
 	}
-	prom_double(p, "sockscope_tcp_srtt_seconds_sum", l, 2, sum_us / 1e6);
-	prom_u64(p, "sockscope_tcp_srtt_seconds_count", l, 2, cum);
+	prom_double(p, "sockscope_tcp_srtt_seconds_sum", l, nl, sum_us / 1e6);
+	prom_u64(p, "sockscope_tcp_srtt_seconds_count", l, nl, cum);
 }
 
-static void render_srtt(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
-			const uint64_t *vals, size_t n)
+/* --srtt-per-process: each exported process's histogram. */
+static void render_srtt_procs(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
+			      const uint64_t *vals, size_t n)
 {
-	prom_family(p, "sockscope_tcp_srtt_seconds", "histogram",
-		    "Smoothed RTT of TCP connections, observed when each closes.");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t bucket[SS_SRTT_BUCKETS + 1] = { 0 }, sum = 0;
 		struct serve_admitted *a;
@@ -173,8 +172,37 @@ static void render_srtt(struct serve *s, struct prom *p, const struct ss_tcp_tot
 		if (first)
 			continue;
 		proc_labels(l, pid, keys[i].tgid, a->comm);
-		render_srtt_one(p, l, bucket, sum);
+		render_srtt_one(p, l, 2, bucket, sum);
 	}
+}
+
+/* The host's histogram: every process's connections, exported or not, and those of processes
+ * already forgotten, so that it never goes back. */
+static void render_srtt_host(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
+			     const uint64_t *vals, size_t n)
+{
+	uint64_t bucket[SS_SRTT_BUCKETS + 1], sum = s->srtt_base_sum;
+	struct prom_label l[1];
+
+	memcpy(bucket, s->srtt_base, sizeof(bucket));
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].kind == SS_TT_SRTT && keys[i].sub <= SS_SRTT_BUCKETS)
+			bucket[keys[i].sub] += vals[i];
+		else if (keys[i].kind == SS_TT_SRTT_SUM)
+			sum += vals[i];
+	}
+	render_srtt_one(p, l, 0, bucket, sum);
+}
+
+static void render_srtt(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
+			const uint64_t *vals, size_t n)
+{
+	prom_family(p, "sockscope_tcp_srtt_seconds", "histogram",
+		    "Smoothed RTT of TCP connections, observed when each closes.");
+	if (s->srtt_per_process)
+		render_srtt_procs(s, p, keys, vals, n);
+	else
+		render_srtt_host(s, p, keys, vals, n);
 }
 
 static void render_tcp(struct serve *s, struct prom *p)
@@ -245,10 +273,14 @@ static void render_self(struct serve *s, struct prom *p)
 	prom_family(p, "sockscope_http_connections_evicted_total", "counter",
 		    "HTTP connections closed for holding a place without sending a request.");
 	prom_u64(p, "sockscope_http_connections_evicted_total", NULL, 0, guard_evicted(&s->guard));
-	prom_family(p, "sockscope_series", "gauge", "Processes whose series are exported.");
-	prom_u64(p, "sockscope_series", NULL, 0, s->admitted.len);
+	prom_family(p, "sockscope_series", "gauge",
+		    "Per-process series exported, bounded by --max-series.");
+	prom_u64(p, "sockscope_series", NULL, 0, s->nseries);
+	prom_family(p, "sockscope_series_processes", "gauge",
+		    "Processes whose series are exported.");
+	prom_u64(p, "sockscope_series_processes", NULL, 0, s->admitted.len);
 	prom_family(p, "sockscope_series_refused_total", "counter",
-		    "Processes not exported because of --max-series.");
+		    "Processes not exported because their series did not fit in --max-series.");
 	prom_u64(p, "sockscope_series_refused_total", NULL, 0, s->refused_total);
 	/* last, so that a reader can tell a complete exposition */
 	prom_family(p, "sockscope_build_info", "info", "sockscope's version.");

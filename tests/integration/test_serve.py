@@ -114,6 +114,16 @@ def sample(body, name, **labels):
     return found[0] if found else None
 
 
+def per_process(body):
+    """{pid: number of samples labelled with it}, pid 0 (no process) left out."""
+    count = {}
+    for (name, labels), _ in samples(body).items():
+        pid = dict(labels).get("pid")
+        if pid and pid != "0":
+            count[pid] = count.get(pid, 0) + 1
+    return count
+
+
 class Serve:
     def __init__(self, *args, env=None):
         self.port = free_port()
@@ -337,20 +347,20 @@ class TestCardinality(unittest.TestCase):
             serve.stop()
 
     def test_refused_once_and_live_first(self):
-        """--max-series 3: three processes talk (exported), three more talk and exit
+        """Room for three: three processes talk (exported), three more talk and exit
         (refused), then the first three exit too. Over several liveness checks the refusals
         stay 3, the count of processes turned away. Then a live process talks: it takes the
         place of an exited one, and its bytes are exported."""
         gone = [self.talker() for _ in range(6)]
         live = self.talker()
         pids = [p.pid for p in gone + [live]]
-        serve = Serve("--max-series", "3", "--forget-after", "20",
+        serve = Serve("--max-series", "18", "--forget-after", "20",  # 6 series each
                       "-p", ",".join(map(str, pids)))
         try:
             for p in gone[:3]:
                 self.go(p)
-            wait_for(lambda: "sockscope_series 3\n" in http_get(serve.port)[1],
-                     what="three series")
+            wait_for(lambda: "sockscope_series_processes 3\n" in http_get(serve.port)[1],
+                     what="three processes exported")
             for p in gone[3:] + gone[:3]:
                 if p in gone[3:]:
                     self.go(p)
@@ -367,7 +377,7 @@ class TestCardinality(unittest.TestCase):
                                                            pid=str(live.pid)) else None)(
                 http_get(serve.port)[1]), what="the live process's series")
             self.assertEqual(sample(body, "sockscope_sent_bytes_total", pid=str(live.pid)), 100)
-            self.assertEqual(sample(body, "sockscope_series"), 3)
+            self.assertEqual(sample(body, "sockscope_series_processes"), 3)
             self.assertEqual(sample(body, "sockscope_series_refused_total"), 3)
             exported = {dict(ls).get("pid") for (n, ls) in samples(body)
                         if n == "sockscope_sent_bytes_total"}
@@ -376,8 +386,10 @@ class TestCardinality(unittest.TestCase):
             serve.stop()
 
     def test_max_series(self):
+        """--max-series bounds series: a talker has 6 (sent and received bytes and calls over
+        TCP, a connection opened actively and one passively), so one fits in 10, not two."""
         first, second = self.talker(), self.talker()
-        serve = Serve("--max-series", "1", "-p", "%d,%d" % (first.pid, second.pid))
+        serve = Serve("--max-series", "10", "-p", "%d,%d" % (first.pid, second.pid))
         try:
             self.go(first)
             wait_for(lambda: self.series_of(serve.port, first.pid), what="the first series")
@@ -385,9 +397,77 @@ class TestCardinality(unittest.TestCase):
             body = wait_for(lambda: (lambda b: b if "sockscope_series_refused_total 1" in b
                                      else None)(http_get(serve.port)[1]), what="a refusal")
             self.assertNotIn('pid="%d"' % second.pid, body)
-            self.assertIn("sockscope_series 1\n", body)
+            self.assertEqual(per_process(body), {str(first.pid): 6})
+            self.assertIn("sockscope_series 6\n", body)
+            self.assertIn("sockscope_series_processes 1\n", body)
         finally:
             serve.stop()
+
+    def test_series_bounded(self):
+        """Five talkers of 6 series each, --max-series 20: three are exported, and the
+        series counted in the scrape itself stay within the bound."""
+        talkers = [self.talker() for _ in range(5)]
+        serve = Serve("--max-series", "20", "-p", ",".join(str(p.pid) for p in talkers))
+        try:
+            for p in talkers:
+                self.go(p)
+            body = wait_for(lambda: (lambda b: b if "sockscope_series_refused_total 2" in b
+                                     else None)(http_get(serve.port)[1]), what="two refusals")
+            per = per_process(body)
+            self.assertEqual(sorted(per.values()), [6, 6, 6], per)
+            self.assertEqual(sample(body, "sockscope_series"), sum(per.values()))
+            self.assertEqual(sample(body, "sockscope_series_processes"), 3)
+        finally:
+            serve.stop()
+
+
+class TestRttHistogram(unittest.TestCase):
+    """The RTT histogram is the host's by default (19 series in all), per process only with
+    --srtt-per-process. Witness: the two sockets of one netio connection that has closed."""
+
+    def setUp(self):
+        h.require_root(self)
+
+    def scrape_after_transfer(self, *args):
+        server, client = h.start_pair("tcp", "127.0.0.1", "127.0.0.1", "write", "read",
+                                      100003, 4001)
+        pids = [server.pid, client.pid]
+        serve = Serve("-p", "%d,%d" % tuple(pids), *args)
+        try:
+            server.go()
+            client.go()
+            server.result()
+            client.result()
+            counts = lambda b: [v for (n, ls), v in samples(b).items()
+                                if n == "sockscope_tcp_srtt_seconds_count"]
+            body = wait_for(lambda: (lambda b: b if sum(counts(b)) == 2 else None)(
+                http_get(serve.port)[1]), what="two sockets' RTT")
+        finally:
+            server.stop()
+            client.stop()
+            serve.stop()
+        return pids, body
+
+    def srtt_samples(self, body):
+        return {k: v for k, v in samples(body).items()
+                if k[0].startswith("sockscope_tcp_srtt_seconds")}
+
+    def test_per_host(self):
+        pids, body = self.scrape_after_transfer()
+        srtt = self.srtt_samples(body)
+        self.assertEqual(len(srtt), 19)  # 16 bounds, +Inf, sum, count
+        self.assertTrue(all("pid" not in dict(ls) for (n, ls) in srtt), srtt)
+        self.assertEqual(sample(body, "sockscope_tcp_srtt_seconds_count"), 2)
+
+    def test_per_process_on_request(self):
+        pids, body = self.scrape_after_transfer("--srtt-per-process")
+        srtt = self.srtt_samples(body)
+        for pid in pids:
+            mine = [k for k in srtt if dict(k[1]).get("pid") == str(pid)]
+            self.assertEqual(len(mine), 19, pid)
+            self.assertEqual(sample(body, "sockscope_tcp_srtt_seconds_count", pid=str(pid)), 1)
+        per = per_process(body)
+        self.assertEqual(sample(body, "sockscope_series"), sum(per.values()))
 
 
 class TestCapabilityDown(unittest.TestCase):

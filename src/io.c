@@ -13,6 +13,7 @@
 #include "io.h"
 #include "hooks.h"
 #include "loader.h"
+#include "run.h"
 #include "sys.h"
 #include "io.skel.h"
 
@@ -59,7 +60,9 @@ static int on_notice(void *ctx, void *data, size_t size)
 
 	if (size >= sizeof(*n))
 		htab_get(&io->released, &n->sock_id, NULL);
-	return 0;
+	/* libbpf drains until the buffer is empty, which sockets closing fast enough never let
+	 * happen: a stop ends the drain (libbpf 1.1 honours only a negative return) */
+	return ss_stop ? -EINTR : 0;
 }
 
 /* The hooks, in the order of io->ch: counting ones are required, the others degrade. */

@@ -810,6 +810,37 @@ class TestListen(unittest.TestCase):
                     self.stop(proc)
 
 
+class TestStopUnderLoad(unittest.TestCase):
+    """A signal ends serve promptly while sockets open and close as fast as four processes
+    can make them (a release notice each) and 300 connections hold the HTTP side."""
+
+    CHURN = ("import socket, sys, time\n"
+             "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(128)\n"
+             "end = time.time() + 60\n"
+             "while time.time() < end:\n"
+             "    c = socket.create_connection(l.getsockname()); a, _ = l.accept()\n"
+             "    c.sendall(b'x'); a.recv(1); c.close(); a.close()\n")
+
+    def test_signal_under_load(self):
+        h.require_root(self)
+        churn = [subprocess.Popen(["/usr/bin/python3", "-c", self.CHURN]) for _ in range(4)]
+        serve = Serve()
+        try:
+            with Attack(serve.port, slow=150, idle=150) as attack:
+                wait_for(lambda: attack.open() == 300, timeout=10, what="300 connections")
+                time.sleep(2)  # a few intervals of churn
+                t0 = time.time()
+                status, err = serve.stop()
+                took = time.time() - t0
+            self.assertEqual(status, 0, err)
+            self.assertLess(took, 2, "serve took %.1f s to stop" % took)
+        finally:
+            serve.sc.kill()
+            for p in churn:
+                p.kill()
+                p.wait()
+
+
 class TestServeCli(unittest.TestCase):
     def test_bad_input_exits_2(self):
         cases = [(["--listen", "127.0.0.1"], "invalid listen address"),

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define GUARD_MAX    64 /* connections at once */
-#define GUARD_PER_IP 32 /* from one address */
-#define GUARD_WAIT_S 10 /* for a whole request, since the accept or the last response */
+#define GUARD_MAX    128 /* connections at once */
+#define GUARD_PER_IP 64  /* from one address */
+#define GUARD_WAIT_S 10  /* for a whole request, since the accept or the last response */
 
 struct guard_conn {
 	bool used, busy, evicted; /* busy: a request came whole and is being answered */

@@ -7,6 +7,8 @@ concurrent requests; the exporter runs as nobody; the Grafana dashboard's querie
 
 import json
 import os
+import re
+import select
 import shutil
 import signal
 import socket
@@ -763,20 +765,23 @@ class TestListen(unittest.TestCase):
 
     def start(self, listen):
         """Runs serve without -v until it says it listens; returns (proc, that line)."""
-        proc = subprocess.Popen([h.SOCKSCOPE, "serve", "--listen", listen], text=True,
+        proc = subprocess.Popen([h.SOCKSCOPE, "serve", "--listen", listen],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        lines = []
+        err = b""
         deadline = time.time() + 20
-        while time.time() < deadline:
-            line = proc.stderr.readline()
-            if not line:
+        while not re.search(rb"listening on \S*\n", err) and time.time() < deadline:
+            if not select.select([proc.stderr], [], [], max(deadline - time.time(), 0))[0]:
+                break  # silent for 20 s
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            if not chunk:
                 break
-            lines.append(line)
-            if "listening on" in line:
-                return proc, line.strip()
+            err += chunk
+        lines = [l for l in err.decode(errors="replace").splitlines() if "listening on" in l]
+        if lines and lines[0].endswith("/metrics"):
+            return proc, lines[0].strip()
         proc.kill()
         proc.wait()
-        raise AssertionError("serve did not say it listens: " + "".join(lines))
+        raise AssertionError("serve did not say it listens: " + err.decode(errors="replace"))
 
     def stop(self, proc):
         proc.send_signal(signal.SIGTERM)

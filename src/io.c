@@ -51,6 +51,7 @@ struct ss_io {
 	size_t cap;
 	struct ss_sock_key *closed; /* ring of final connections, oldest first */
 	size_t closed_head, closed_len, keep;
+	bool waiting; /* in ss_io_wait, which a stop may cut short */
 };
 
 static int on_notice(void *ctx, void *data, size_t size)
@@ -61,8 +62,9 @@ static int on_notice(void *ctx, void *data, size_t size)
 	if (size >= sizeof(*n))
 		htab_get(&io->released, &n->sock_id, NULL);
 	/* libbpf drains until the buffer is empty, which sockets closing fast enough never let
-	 * happen: a stop ends the drain (libbpf 1.1 honours only a negative return) */
-	return ss_stop ? -EINTR : 0;
+	 * happen: a stop ends the wait's drain (libbpf 1.1 honours only a negative return);
+	 * the next sample takes in what is left */
+	return io->waiting && ss_stop ? -EINTR : 0;
 }
 
 /* The hooks, in the order of io->ch: counting ones are required, the others degrade. */
@@ -178,7 +180,9 @@ void ss_io_describe(const struct ss_io *io, FILE *f)
 
 void ss_io_wait(struct ss_io *io, int timeout_ms)
 {
+	io->waiting = true;
 	ring_buffer__poll(io->rb, timeout_ms);
+	io->waiting = false;
 }
 
 /* Fills io->keys/vals with every kernel record; batched, with a per-key fallback. */

@@ -13,6 +13,7 @@
 #include "io.h"
 #include "hooks.h"
 #include "loader.h"
+#include "run.h"
 #include "sys.h"
 #include "io.skel.h"
 
@@ -50,6 +51,7 @@ struct ss_io {
 	size_t cap;
 	struct ss_sock_key *closed; /* ring of final connections, oldest first */
 	size_t closed_head, closed_len, keep;
+	bool waiting; /* in ss_io_wait, which a stop may cut short */
 };
 
 static int on_notice(void *ctx, void *data, size_t size)
@@ -59,7 +61,10 @@ static int on_notice(void *ctx, void *data, size_t size)
 
 	if (size >= sizeof(*n))
 		htab_get(&io->released, &n->sock_id, NULL);
-	return 0;
+	/* libbpf drains until the buffer is empty, which sockets closing fast enough never let
+	 * happen: a stop ends the wait's drain (libbpf 1.1 honours only a negative return);
+	 * the next sample takes in what is left */
+	return io->waiting && ss_stop ? -EINTR : 0;
 }
 
 /* The hooks, in the order of io->ch: counting ones are required, the others degrade. */
@@ -175,7 +180,9 @@ void ss_io_describe(const struct ss_io *io, FILE *f)
 
 void ss_io_wait(struct ss_io *io, int timeout_ms)
 {
+	io->waiting = true;
 	ring_buffer__poll(io->rb, timeout_ms);
+	io->waiting = false;
 }
 
 /* Fills io->keys/vals with every kernel record; batched, with a per-key fallback. */
@@ -304,6 +311,10 @@ static void reap(struct ss_io *io, struct ss_conn *c)
 		return;
 	update_conn(c, &rec, &rec.n);
 	bpf_map_delete_elem(fd, &c->key);
+	if (c->forgotten) { /* its process is no longer listed: nothing to keep it for */
+		htab_del(&io->conns, &c->key);
+		return;
+	}
 	c->final = true;
 	keep_closed(io, &c->key);
 }
@@ -320,6 +331,8 @@ static void sum_procs(struct ss_io *io)
 	for (size_t i = 0; (c = htab_next(&io->conns, &i));) {
 		bool created;
 
+		if (c->forgotten)
+			continue;
 		p = htab_get(&io->procs, &c->key.tgid, &created);
 		if (!p)
 			continue;
@@ -386,9 +399,17 @@ void ss_io_forget(struct ss_io *io, uint32_t tgid)
 
 	if (!gone)
 		return;
-	for (size_t i = 0; (c = htab_next(&io->conns, &i));)
+	/*
+	 * A released socket whose counts still sit in a CPU's slot is reaped only once another
+	 * socket takes that slot, which on a quiet CPU may be long after its process exited:
+	 * until then its record must not bring the process back, so it is only marked.
+	 */
+	for (size_t i = 0; (c = htab_next(&io->conns, &i));) {
 		if (c->key.tgid == tgid && c->final)
 			gone[n++] = c->key;
+		else if (c->key.tgid == tgid)
+			c->forgotten = true;
+	}
 	/* their keys may stay in the closed ring: keep_closed skips keys no longer present */
 	for (size_t i = 0; i < n; i++)
 		htab_del(&io->conns, &gone[i]);

@@ -25,6 +25,7 @@ struct ss_conn {
 	struct ss_counts n;	/* cumulative, never decreasing */
 	struct ss_counts base;	/* counts of earlier kernel records of the same pair */
 	bool final;		/* the socket was released and its kernel record reaped */
+	bool forgotten;		/* its process was forgotten (ss_io_forget): it names none */
 };
 
 enum ss_proto_index { SS_TCP, SS_UDP, SS_NPROTO };

@@ -98,7 +98,8 @@ static __always_inline void bump(__u32 tgid, __u16 kind, __u16 sub, __u64 delta)
 	struct ss_tcp_total_key k = { .tgid = tgid, .kind = kind, .sub = sub };
 	__u64 zero = 0, *v;
 
-	if (!want_totals)
+	/* serve -p: the counters of the selected processes only (pid 0 is none of them) */
+	if (!want_totals || !pid_selected(tgid))
 		return;
 	v = bpf_map_lookup_elem(&tcp_totals, &k);
 	if (!v) {

@@ -33,7 +33,7 @@
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define OPENMETRICS  "application/openmetrics-text"
 
-enum { OPT_LISTEN = 4000, OPT_TEXTFILE, OPT_USER, OPT_FORGET, OPT_MAX_SERIES };
+enum { OPT_LISTEN = 4000, OPT_TEXTFILE, OPT_USER, OPT_FORGET, OPT_MAX_SERIES, OPT_SRTT_PROC };
 
 static const char index_html[] =
 	"<!DOCTYPE html><html><head><title>sockscope</title></head><body>"
@@ -62,6 +62,9 @@ static int serve_option(int opt, const char *arg, void *ctx, char *err, size_t l
 			return -1;
 		s->max_series = (uint32_t)v;
 		return 0;
+	case OPT_SRTT_PROC:
+		s->srtt_per_process = true;
+		return 0;
 	}
 	return 1;
 }
@@ -72,6 +75,7 @@ static const struct option serve_longopts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "forget-after", required_argument, NULL, OPT_FORGET },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "srtt-per-process", no_argument, NULL, OPT_SRTT_PROC },
 	{ 0 },
 };
 
@@ -81,18 +85,23 @@ static void usage(FILE *f)
 	      "Serves per-process byte and call counters and TCP counters (connections opened\n"
 	      "and closed, retransmits, resets, drops by reason, RTT at close) as Prometheus\n"
 	      "metrics on /metrics, and optionally writes them to a file for node_exporter.\n\n"
-	      "      --listen ADDR:PORT  where to listen (default 127.0.0.1:9577; [::]:PORT or\n"
-	      "                          0.0.0.0:PORT to expose it)\n"
+	      "      --listen HOST:PORT  where to listen (default 127.0.0.1:9577); HOST is an\n"
+	      "                          address ([::1] for IPv6) or a name; :PORT listens on\n"
+	      "                          every address, IPv6 and IPv4\n"
 	      "      --textfile PATH     also write the metrics to PATH every interval, atomically\n"
 	      "      --user NAME         user to switch to after attaching (default nobody)\n"
 	      "      --forget-after SECS drop the series of exited processes after SECS (300)\n"
-	      "      --max-series N      export at most N processes; the rest are counted as\n"
-	      "                          refused (default 10000)\n",
+	      "      --max-series N      export at most N per-process series (a process costs\n"
+	      "                          4 per protocol plus 1 per TCP counter that moved); the\n"
+	      "                          processes that do not fit are counted as refused\n"
+	      "                          (default 10000)\n"
+	      "      --srtt-per-process  an RTT histogram per process (19 series each) instead\n"
+	      "                          of one for the host\n",
 	      f);
 	opts_usage(f, SERVE_GROUPS, SERVE_INTERVAL, "intervals");
 	fputs("\nExamples:\n"
 	      "  sockscope serve                             metrics on 127.0.0.1:9577\n"
-	      "  sockscope serve --listen [::]:9577 -c nginx\n"
+	      "  sockscope serve --listen :9577 -c nginx     on every address, nginx only\n"
 	      "  sockscope serve --textfile /var/lib/node_exporter/sockscope.prom\n",
 	      f);
 }
@@ -142,8 +151,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	static const char not_found[] = "not found\n", bad_method[] = "only GET and HEAD\n";
 
 	(void)version, (void)upload;
-	if (!*state) { /* the first call only announces the request */
+	if (!*state) { /* the first call only announces the request, whole */
 		*state = s;
+		guard_request(&s->guard, conn);
 		return MHD_YES;
 	}
 	*upload_len = 0;
@@ -159,18 +169,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof(not_found) - 1);
 }
 
-static int start_http(struct serve *s, char *err, size_t len)
+/*
+ * One thread answers every request from memory, so a request never waits on another. The
+ * limits on connections are the guard's (serve_guard.h): at a limit it makes room for the
+ * newcomer instead of turning it away; libmicrohttpd's idle timeout closes the silent.
+ */
+static struct MHD_Daemon *start_mhd(struct serve *s)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 
 	if (s->listen.addr.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	s->httpd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-				    (struct sockaddr *)&s->listen.addr,
-				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
-				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
-				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-				    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+		flags |= s->listen.any ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	return MHD_start_daemon(flags, 0, guard_accept, &s->guard, on_request, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->listen.addr,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * GUARD_MAX),
+				MHD_OPTION_NOTIFY_CONNECTION, guard_notify, &s->guard,
+				MHD_OPTION_NOTIFY_COMPLETED, guard_completed, &s->guard,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GUARD_WAIT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+}
+
+static int start_http(struct serve *s, char *err, size_t len)
+{
+	s->httpd = start_mhd(s);
+	if (!s->httpd && s->listen.any && errno == EAFNOSUPPORT) {
+		/* ":PORT" on a host without IPv6: every IPv4 address */
+		struct sockaddr_in any = { .sin_family = AF_INET, .sin_addr.s_addr = INADDR_ANY };
+
+		any.sin_port = ((struct sockaddr_in6 *)&s->listen.addr)->sin6_port;
+		memset(&s->listen.addr, 0, sizeof(s->listen.addr));
+		memcpy(&s->listen.addr, &any, sizeof(any));
+		serve_listen_text(&s->listen);
+		s->httpd = start_mhd(s);
+	}
 	if (!s->httpd) {
 		snprintf(err, len, "cannot listen on %s: %s", s->listen.text, strerror(errno));
 		return -1;
@@ -202,16 +233,24 @@ static int start(struct serve *s, char *err, size_t len)
 		return -1;
 	ss_io_keep_closed(s->io, 1024);
 	s->tcp = ss_tcp_open(&s->o, SS_TCP_TOTALS, &none, err, len);
-	if (!s->tcp || start_http(s, err, len))
+	/* the byte counters need only io: export them, and say what is missing (and as
+	 * sockscope_capability_up) rather than silence the exporter */
+	if (!s->tcp)
+		fprintf(stderr, "sockscope serve: no TCP metrics: %s\n", err);
+	if (start_http(s, err, len))
 		return -1;
 	/* owners of sockets older than us, while we may still read every process's files */
 	serve_refresh(s);
 	if (s->o.verbose) {
 		ss_io_describe(s->io, stderr);
-		ss_tcp_describe(s->tcp, stderr);
-		fprintf(stderr, "sockscope serve: listening on http://%s/metrics\n", s->listen.text);
+		if (s->tcp)
+			ss_tcp_describe(s->tcp, stderr);
 	}
-	return drop_root(s, err, len);
+	if (drop_root(s, err, len))
+		return -1;
+	/* ready: a service manager or a script waiting on the port can go on */
+	fprintf(stderr, "sockscope serve: listening on http://%s/metrics\n", s->listen.text);
+	return 0;
 }
 
 static void run(struct serve *s)
@@ -221,8 +260,10 @@ static void run(struct serve *s)
 	run_clock_start(&clock, s->o.interval, s->o.duration);
 	while (!ss_stop && !run_clock_over(&clock)) {
 		ss_io_wait(s->io, run_clock_wait_ms(&clock));
-		if (run_clock_due(&clock))
+		if (run_clock_due(&clock)) {
 			serve_refresh(s);
+			guard_sweep(&s->guard);
+		}
 		if (s->o.count && clock.ticks >= s->o.count)
 			break;
 	}
@@ -236,6 +277,7 @@ static void stop(struct serve *s)
 	ss_io_close(s->io);
 	serve_metrics_free(s);
 	pthread_mutex_destroy(&s->lock);
+	guard_free(&s->guard);
 	opts_free(&s->o);
 }
 
@@ -250,6 +292,7 @@ int cmd_serve(int argc, char **argv)
 	s.o.interval = SERVE_INTERVAL;
 	serve_parse_listen("127.0.0.1:9577", &s.listen, err, sizeof(err));
 	pthread_mutex_init(&s.lock, NULL);
+	guard_init(&s.guard);
 	if ((ret = cmd_parse("serve", &s.o, SERVE_GROUPS, &cmd, argc, argv, usage)) != CMD_GO) {
 		stop(&s);
 		return ret;

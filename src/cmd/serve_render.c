@@ -49,7 +49,7 @@ static void render_io(struct serve *s, struct prom *p)
 
 		prom_family(p, fam->name, "counter", fam->help);
 		for (size_t i = 0; (pr = htab_next(procs, &i));) {
-			struct serve_admitted *a = serve_admit(s, pr->tgid, pr->comm);
+			struct serve_admitted *a = htab_find(&s->admitted, &pr->tgid);
 			struct prom_label l[3];
 			char pid[16];
 
@@ -109,7 +109,7 @@ static struct serve_admitted *owner(struct serve *s, uint32_t tgid)
 {
 	static struct serve_admitted nobody = { .comm = "-" };
 
-	return tgid ? serve_admit(s, tgid, NULL) : &nobody;
+	return tgid ? htab_find(&s->admitted, &tgid) : &nobody;
 }
 
 static void render_tcp_family(struct serve *s, struct prom *p, const struct tcp_family *fam,
@@ -130,9 +130,9 @@ static void render_tcp_family(struct serve *s, struct prom *p, const struct tcp_
 	}
 }
 
-/* One process's RTT-at-close histogram: cumulative buckets, sum and count. */
-static void render_srtt_one(struct prom *p, struct prom_label *l, const uint64_t *bucket,
-			    uint64_t sum_us)
+/* One RTT-at-close histogram, with nl labels (pid, comm, or none for the host's) and le. */
+static void render_srtt_one(struct prom *p, struct prom_label *l, size_t nl,
+			    const uint64_t *bucket, uint64_t sum_us)
 {
 	static const unsigned bounds[SS_SRTT_BUCKETS] = SS_SRTT_BOUNDS_US;
 	uint64_t cum = 0;
@@ -144,18 +144,17 @@ static void render_srtt_one(struct prom *p, struct prom_label *l, const uint64_t
 			snprintf(le, sizeof(le), "%g", bounds[b] / 1e6);
 		else
 			snprintf(le, sizeof(le), "+Inf");
-		l[2] = (struct prom_label){ "le", le, SIZE_MAX };
-		prom_u64(p, "sockscope_tcp_srtt_seconds_bucket", l, 3, cum);
+		l[nl] = (struct prom_label){ "le", le, SIZE_MAX };
+		prom_u64(p, "sockscope_tcp_srtt_seconds_bucket", l, nl + 1, cum);
 	}
-	prom_double(p, "sockscope_tcp_srtt_seconds_sum", l, 2, sum_us / 1e6);
-	prom_u64(p, "sockscope_tcp_srtt_seconds_count", l, 2, cum);
+	prom_double(p, "sockscope_tcp_srtt_seconds_sum", l, nl, sum_us / 1e6);
+	prom_u64(p, "sockscope_tcp_srtt_seconds_count", l, nl, cum);
 }
 
-static void render_srtt(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
-			const uint64_t *vals, size_t n)
+/* --srtt-per-process: each exported process's histogram. */
+static void render_srtt_procs(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
+			      const uint64_t *vals, size_t n)
 {
-	prom_family(p, "sockscope_tcp_srtt_seconds", "histogram",
-		    "Smoothed RTT of TCP connections, observed when each closes.");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t bucket[SS_SRTT_BUCKETS + 1] = { 0 }, sum = 0;
 		struct serve_admitted *a;
@@ -173,8 +172,37 @@ static void render_srtt(struct serve *s, struct prom *p, const struct ss_tcp_tot
 		if (first)
 			continue;
 		proc_labels(l, pid, keys[i].tgid, a->comm);
-		render_srtt_one(p, l, bucket, sum);
+		render_srtt_one(p, l, 2, bucket, sum);
 	}
+}
+
+/* The host's histogram: every process's connections, exported or not, and those of processes
+ * already forgotten, so that it never goes back. */
+static void render_srtt_host(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
+			     const uint64_t *vals, size_t n)
+{
+	uint64_t bucket[SS_SRTT_BUCKETS + 1], sum = s->srtt_base_sum;
+	struct prom_label l[1];
+
+	memcpy(bucket, s->srtt_base, sizeof(bucket));
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].kind == SS_TT_SRTT && keys[i].sub <= SS_SRTT_BUCKETS)
+			bucket[keys[i].sub] += vals[i];
+		else if (keys[i].kind == SS_TT_SRTT_SUM)
+			sum += vals[i];
+	}
+	render_srtt_one(p, l, 0, bucket, sum);
+}
+
+static void render_srtt(struct serve *s, struct prom *p, const struct ss_tcp_total_key *keys,
+			const uint64_t *vals, size_t n)
+{
+	prom_family(p, "sockscope_tcp_srtt_seconds", "histogram",
+		    "Smoothed RTT of TCP connections, observed when each closes.");
+	if (s->srtt_per_process)
+		render_srtt_procs(s, p, keys, vals, n);
+	else
+		render_srtt_host(s, p, keys, vals, n);
 }
 
 static void render_tcp(struct serve *s, struct prom *p)
@@ -183,7 +211,7 @@ static void render_tcp(struct serve *s, struct prom *p)
 	uint64_t *vals;
 	size_t n;
 
-	if (ss_tcp_totals(s->tcp, &keys, &vals, &n))
+	if (!s->tcp || ss_tcp_totals(s->tcp, &keys, &vals, &n))
 		return;
 	for (size_t f = 0; f < sizeof(tcp_families) / sizeof(tcp_families[0]); f++)
 		render_tcp_family(s, p, &tcp_families[f], keys, vals, n);
@@ -204,6 +232,23 @@ static void render_attach(struct prom *p, const struct ss_choice *ch, size_t n)
 	}
 }
 
+/* io is up whenever serve runs (without it serve exits); conns may have failed to load. */
+static void render_capabilities(struct serve *s, struct prom *p)
+{
+	const struct {
+		const char *name;
+		bool up;
+	} caps[] = { { "io", s->io != NULL }, { "conns", s->tcp != NULL } };
+
+	prom_family(p, "sockscope_capability_up", "gauge",
+		    "1 if the capability's BPF programs loaded and attached, else 0.");
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		struct prom_label l = { "capability", caps[i].name, SIZE_MAX };
+
+		prom_u64(p, "sockscope_capability_up", &l, 1, caps[i].up);
+	}
+}
+
 static void render_self(struct serve *s, struct prom *p)
 {
 	struct prom_label version = { "version", SOCKSCOPE_VERSION, SIZE_MAX };
@@ -213,19 +258,29 @@ static void render_self(struct serve *s, struct prom *p)
 	prom_family(p, "sockscope_lost_events_total", "counter",
 		    "Calls, notices and events that could not be accounted.");
 	prom_u64(p, "sockscope_lost_events_total", NULL, 0,
-		 ss_io_lost(s->io) + ss_tcp_lost(s->tcp));
+		 ss_io_lost(s->io) + (s->tcp ? ss_tcp_lost(s->tcp) : 0));
 	prom_family(p, "sockscope_attach_info", "info", "How each kernel hook is attached.");
 	ch = ss_io_choices(s->io, &n);
 	render_attach(p, ch, n);
-	ch = ss_tcp_choices(s->tcp, &n);
-	render_attach(p, ch, n);
+	if (s->tcp) {
+		ch = ss_tcp_choices(s->tcp, &n);
+		render_attach(p, ch, n);
+	}
+	render_capabilities(s, p);
 	prom_family(p, "sockscope_scrape_duration_seconds", "gauge",
 		    "Time the last reading and rendering of the counters took.");
 	prom_double(p, "sockscope_scrape_duration_seconds", NULL, 0, s->render_seconds);
-	prom_family(p, "sockscope_series", "gauge", "Processes whose series are exported.");
-	prom_u64(p, "sockscope_series", NULL, 0, s->admitted.len);
+	prom_family(p, "sockscope_http_connections_evicted_total", "counter",
+		    "HTTP connections closed for holding a place without sending a request.");
+	prom_u64(p, "sockscope_http_connections_evicted_total", NULL, 0, guard_evicted(&s->guard));
+	prom_family(p, "sockscope_series", "gauge",
+		    "Per-process series exported, bounded by --max-series.");
+	prom_u64(p, "sockscope_series", NULL, 0, s->nseries);
+	prom_family(p, "sockscope_series_processes", "gauge",
+		    "Processes whose series are exported.");
+	prom_u64(p, "sockscope_series_processes", NULL, 0, s->admitted.len);
 	prom_family(p, "sockscope_series_refused_total", "counter",
-		    "Processes not exported because of --max-series.");
+		    "Processes not exported because their series did not fit in --max-series.");
 	prom_u64(p, "sockscope_series_refused_total", NULL, 0, s->refused_total);
 	/* last, so that a reader can tell a complete exposition */
 	prom_family(p, "sockscope_build_info", "info", "sockscope's version.");

@@ -7,6 +7,8 @@ concurrent requests; the exporter runs as nobody; the Grafana dashboard's querie
 
 import json
 import os
+import re
+import select
 import shutil
 import signal
 import socket
@@ -93,11 +95,48 @@ class Prometheus:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def samples(body):
+    """The exposition's samples as {(name, frozenset of (label, value)): value}."""
+    out = {}
+    for line in body.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, value = line.rsplit(" ", 1)
+        name, _, labels = head.partition("{")
+        pairs = [kv.split("=", 1) for kv in labels.rstrip("}").split('",') if kv]
+        out[(name, frozenset((k, v.strip('"')) for k, v in pairs))] = float(value)
+    return out
+
+
+def sample(body, name, **labels):
+    """The value of the one sample of name with these labels (among others), or None."""
+    found = [v for (n, ls), v in samples(body).items()
+             if n == name and set(labels.items()) <= set(ls)]
+    assert len(found) <= 1, (name, labels, found)
+    return found[0] if found else None
+
+
+def per_process(body):
+    """{pid: number of samples labelled with it}, pid 0 (no process) left out."""
+    count = {}
+    for (name, labels), _ in samples(body).items():
+        pid = dict(labels).get("pid")
+        if pid and pid != "0":
+            count[pid] = count.get(pid, 0) + 1
+    return count
+
+
 class Serve:
-    def __init__(self, *args):
+    def __init__(self, *args, env=None):
         self.port = free_port()
-        self.sc = h.Sockscope(["serve", "--listen", "127.0.0.1:%d" % self.port,
-                               "--interval", "0.3"] + list(args))
+        old = dict(os.environ)
+        os.environ.update(env or {})
+        try:
+            self.sc = h.Sockscope(["serve", "--listen", "127.0.0.1:%d" % self.port,
+                                   "--interval", "0.3"] + list(args))
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
 
     def stop(self):
         status, out, err = self.sc.finish(signal.SIGTERM)
@@ -283,9 +322,79 @@ class TestCardinality(unittest.TestCase):
         finally:
             serve.stop()
 
+    def test_forgotten_stays_forgotten(self):
+        """With -p only the process's own calls use the kernel's per-CPU slots, so the counts
+        of its last calls stay in a slot after it exits, and its socket's record cannot be
+        reaped: that record must not bring the series back once it has gone."""
+        p = self.talker()
+        serve = Serve("--forget-after", "1", "-p", str(p.pid))
+        try:
+            self.go(p)
+            body = wait_for(lambda: (lambda b: b if sample(b, "sockscope_sent_bytes_total",
+                                                           pid=str(p.pid)) else None)(
+                http_get(serve.port)[1]), what="the series")
+            self.assertEqual(sample(body, "sockscope_sent_bytes_total", pid=str(p.pid)), 100)
+            p.kill()
+            p.wait()
+            wait_for(lambda: not self.series_of(serve.port, p.pid), timeout=10,
+                     what="the series to go")
+            back = []
+            deadline = time.time() + 6  # twenty intervals, six grace periods
+            while time.time() < deadline and not back:
+                if self.series_of(serve.port, p.pid):
+                    back.append(time.time() - deadline + 6)
+                time.sleep(0.1)
+            self.assertEqual(back, [], "the series came back")
+        finally:
+            serve.stop()
+
+    def test_refused_once_and_live_first(self):
+        """Room for three: three processes talk (exported), three more talk and exit
+        (refused), then the first three exit too. Over several liveness checks the refusals
+        stay 3, the count of processes turned away. Then a live process talks: it takes the
+        place of exited ones, and its bytes are exported."""
+        gone = [self.talker() for _ in range(6)]
+        live = self.talker()
+        pids = [p.pid for p in gone + [live]]
+        serve = Serve("--max-series", "18", "--forget-after", "20",  # 6 series each
+                      "-p", ",".join(map(str, pids)))
+        try:
+            for p in gone[:3]:
+                self.go(p)
+            wait_for(lambda: "sockscope_series_processes 3\n" in http_get(serve.port)[1],
+                     what="three processes exported")
+            for p in gone[3:] + gone[:3]:
+                if p in gone[3:]:
+                    self.go(p)
+                p.kill()
+                p.wait()
+            refused = lambda: sample(http_get(serve.port)[1], "sockscope_series_refused_total")
+            wait_for(lambda: refused() == 3, what="three refusals")
+            deadline = time.time() + 6  # three liveness checks (every 2 s)
+            while time.time() < deadline:
+                self.assertEqual(refused(), 3)
+                time.sleep(0.25)
+            self.go(live)
+            body = wait_for(lambda: (lambda b: b if sample(b, "sockscope_sent_bytes_total",
+                                                           pid=str(live.pid)) else None)(
+                http_get(serve.port)[1]), what="the live process's series")
+            self.assertEqual(sample(body, "sockscope_sent_bytes_total", pid=str(live.pid)), 100)
+            self.assertEqual(sample(body, "sockscope_series_refused_total"), 3)
+            # the exited ones grew to 7 series (their connections closed when they were
+            # killed): 21, so the live one's 6 took the place of two of them
+            per = per_process(body)
+            self.assertEqual(per[str(live.pid)], 6)
+            self.assertEqual(sorted(per.values()), [6, 7], per)
+            self.assertEqual(sample(body, "sockscope_series"), 13)
+            self.assertEqual(sample(body, "sockscope_series_processes"), 2)
+        finally:
+            serve.stop()
+
     def test_max_series(self):
+        """--max-series bounds series: a talker has 6 (sent and received bytes and calls over
+        TCP, a connection opened actively and one passively), so one fits in 10, not two."""
         first, second = self.talker(), self.talker()
-        serve = Serve("--max-series", "1", "-p", "%d,%d" % (first.pid, second.pid))
+        serve = Serve("--max-series", "10", "-p", "%d,%d" % (first.pid, second.pid))
         try:
             self.go(first)
             wait_for(lambda: self.series_of(serve.port, first.pid), what="the first series")
@@ -293,9 +402,135 @@ class TestCardinality(unittest.TestCase):
             body = wait_for(lambda: (lambda b: b if "sockscope_series_refused_total 1" in b
                                      else None)(http_get(serve.port)[1]), what="a refusal")
             self.assertNotIn('pid="%d"' % second.pid, body)
-            self.assertIn("sockscope_series 1\n", body)
+            self.assertEqual(per_process(body), {str(first.pid): 6})
+            self.assertIn("sockscope_series 6\n", body)
+            self.assertIn("sockscope_series_processes 1\n", body)
         finally:
             serve.stop()
+
+    def test_series_bounded(self):
+        """Five talkers of 6 series each, --max-series 20: three are exported, and the
+        series counted in the scrape itself stay within the bound."""
+        talkers = [self.talker() for _ in range(5)]
+        serve = Serve("--max-series", "20", "-p", ",".join(str(p.pid) for p in talkers))
+        try:
+            for p in talkers:
+                self.go(p)
+            body = wait_for(lambda: (lambda b: b if "sockscope_series_refused_total 2" in b
+                                     else None)(http_get(serve.port)[1]), what="two refusals")
+            per = per_process(body)
+            self.assertEqual(sorted(per.values()), [6, 6, 6], per)
+            self.assertEqual(sample(body, "sockscope_series"), sum(per.values()))
+            self.assertEqual(sample(body, "sockscope_series_processes"), 3)
+        finally:
+            serve.stop()
+
+
+class TestRttHistogram(unittest.TestCase):
+    """The RTT histogram is the host's by default (19 series in all), per process only with
+    --srtt-per-process. Witness: the two sockets of one netio connection that has closed."""
+
+    def setUp(self):
+        h.require_root(self)
+
+    def scrape_after_transfer(self, *args):
+        server, client = h.start_pair("tcp", "127.0.0.1", "127.0.0.1", "write", "read",
+                                      100003, 4001)
+        pids = [server.pid, client.pid]
+        serve = Serve("-p", "%d,%d" % tuple(pids), *args)
+        try:
+            server.go()
+            client.go()
+            server.result()
+            client.result()
+            counts = lambda b: [v for (n, ls), v in samples(b).items()
+                                if n == "sockscope_tcp_srtt_seconds_count"]
+            body = wait_for(lambda: (lambda b: b if sum(counts(b)) == 2 else None)(
+                http_get(serve.port)[1]), what="two sockets' RTT")
+        finally:
+            server.stop()
+            client.stop()
+            serve.stop()
+        return pids, body
+
+    def srtt_samples(self, body):
+        return {k: v for k, v in samples(body).items()
+                if k[0].startswith("sockscope_tcp_srtt_seconds")}
+
+    def test_per_host(self):
+        pids, body = self.scrape_after_transfer()
+        srtt = self.srtt_samples(body)
+        self.assertEqual(len(srtt), 19)  # 16 bounds, +Inf, sum, count
+        self.assertTrue(all("pid" not in dict(ls) for (n, ls) in srtt), srtt)
+        self.assertEqual(sample(body, "sockscope_tcp_srtt_seconds_count"), 2)
+
+    def test_per_process_on_request(self):
+        pids, body = self.scrape_after_transfer("--srtt-per-process")
+        srtt = self.srtt_samples(body)
+        for pid in pids:
+            mine = [k for k in srtt if dict(k[1]).get("pid") == str(pid)]
+            self.assertEqual(len(mine), 19, pid)
+            self.assertEqual(sample(body, "sockscope_tcp_srtt_seconds_count", pid=str(pid)), 1)
+        per = per_process(body)
+        self.assertEqual(sample(body, "sockscope_series"), sum(per.values()))
+
+
+class TestCapabilityDown(unittest.TestCase):
+    """A capability that cannot load (the conns object, refused for real by the verifier)
+    costs its metrics only: the byte counters of io stay exact, and capability_up says so."""
+
+    def setUp(self):
+        h.require_root(self)
+
+    def transfer(self, serve):
+        server, client = h.start_pair("tcp", "127.0.0.1", "127.0.0.1", "write", "read",
+                                      1000003, 40009)
+        try:
+            server.go()
+            client.go()
+            results = [server.result(), client.result()]
+        finally:
+            server.stop()
+            client.stop()
+        for r in results:
+            for metric, key in (("sockscope_sent_bytes_total", "sent"),
+                                ("sockscope_received_bytes_total", "received")):
+                wait_for(lambda: sample(http_get(serve.port)[1], metric, pid=str(r["pid"]),
+                                        proto="tcp") == r[key], timeout=10,
+                         what="%s of %d = %d" % (metric, r["pid"], r[key]))
+        return http_get(serve.port)[1]
+
+    def test_exports_bytes_without_conns(self):
+        serve = Serve(env={"SOCKSCOPE_TEST_FAIL_LOAD": "conns"})
+        try:
+            body = self.transfer(serve)
+        finally:
+            status, err = serve.stop()
+        self.assertEqual(status, 0, err)
+        self.assertEqual(sample(body, "sockscope_capability_up", capability="conns"), 0)
+        self.assertEqual(sample(body, "sockscope_capability_up", capability="io"), 1)
+        self.assertEqual([k for k in samples(body) if k[0].startswith("sockscope_tcp_")], [])
+        missing = [l for l in err.splitlines() if "no TCP metrics" in l]
+        self.assertEqual(len(missing), 1, err)
+        self.assertRegex(missing[0], r"BPF program 'conn_\w+' \(conns capability\): \S")
+        self.assertIn("sockscope doctor", missing[0])
+
+    def test_all_up_without_fault(self):
+        serve = Serve()
+        try:
+            body = self.transfer(serve)
+        finally:
+            status, err = serve.stop()
+        self.assertEqual(status, 0, err)
+        for cap in ("io", "conns"):
+            self.assertEqual(sample(body, "sockscope_capability_up", capability=cap), 1, cap)
+        self.assertNotIn("no TCP metrics", err)
+
+    def test_exits_1_without_io(self):
+        r = h.run([h.SOCKSCOPE, "serve", "--listen", "127.0.0.1:%d" % free_port()],
+                  timeout=60, env=dict(os.environ, SOCKSCOPE_TEST_FAIL_LOAD="io"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r"BPF program '\w+' \(io capability\)")
 
 
 class TestTextfile(unittest.TestCase):
@@ -323,6 +558,73 @@ class TestTextfile(unittest.TestCase):
         finally:
             serve.stop()
             shutil.rmtree(d)
+
+
+class Attack:
+    """Holds slow connections (one header line a second, never a whole request) and idle
+    ones (nothing sent) against a port, opening a new one whenever the server closes one,
+    as a slowloris does; in one thread, until the with block ends."""
+
+    def __init__(self, port, slow, idle):
+        self.port, self.want = port, [True] * slow + [False] * idle
+        self.socks = [None] * (slow + idle)
+        self.reconnects = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.loop)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join(30)
+        for s in self.socks:
+            if s:
+                s.close()
+
+    def open(self):
+        return sum(1 for s in self.socks if s)
+
+    def connect(self, i):
+        try:
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=0.2)
+            s.setblocking(False)
+            if self.want[i]:
+                s.send(b"GET /metrics HTTP/1.1\r\n")
+            self.socks[i] = s
+        except OSError:
+            self.socks[i] = None
+
+    def alive(self, i):
+        """Whether the server still holds socket i open; a slow one sends its next line."""
+        s = self.socks[i]
+        try:
+            if s.recv(4096) == b"":
+                return False
+        except BlockingIOError:
+            pass
+        except OSError:
+            return False
+        try:
+            if self.want[i]:
+                s.send(b"X-Slow: %d\r\n" % i)
+            return True
+        except OSError:
+            return False
+
+    def loop(self):
+        while not self.done.is_set():
+            for i, s in enumerate(self.socks):
+                if self.done.is_set():
+                    break
+                if s and self.alive(i):
+                    continue
+                if s:
+                    s.close()
+                    self.reconnects += 1
+                self.connect(i)
+            self.done.wait(1)
 
 
 class TestEndpoint(unittest.TestCase):
@@ -400,6 +702,36 @@ class TestEndpoint(unittest.TestCase):
         finally:
             slow.close()
 
+    def scrape_during(self, attack, seconds):
+        """Scrapes every 0.25 s for seconds; returns the failures (error or over 1 s)."""
+        failures = []
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            t0 = time.time()
+            try:
+                status, body = http_get(self.serve.port, timeout=1)
+                if status != 200 or "sockscope_build_info" not in body:
+                    failures.append((round(t0 % 100, 2), status))
+            except OSError as e:
+                failures.append((round(t0 % 100, 2), repr(e)))
+            if time.time() - t0 > 1:
+                failures.append((round(t0 % 100, 2), "took %.2f s" % (time.time() - t0)))
+            time.sleep(0.25)
+        return failures
+
+    def test_scrapes_answer_under_attack(self):
+        """150 idle connections, then 150 more that send a header line a second: each one
+        the server closes is opened again at once. Past the 10 s a request may take, so that
+        the deadline is exercised too, every scrape is answered within 1 s."""
+        with Attack(self.serve.port, slow=0, idle=150) as idle:
+            wait_for(lambda: idle.open() == 150, timeout=10, what="150 idle connections")
+            self.assertEqual(self.scrape_during(idle, 4), [])
+        with Attack(self.serve.port, slow=150, idle=150) as both:
+            wait_for(lambda: both.open() == 300, timeout=10, what="300 connections")
+            self.assertEqual(self.scrape_during(both, 12), [])
+            self.assertGreater(both.reconnects, 0, "the attack never reached a limit")
+        self.assert_serving()
+
     def test_concurrent_scrapes(self):
         results = []
 
@@ -420,12 +752,111 @@ class TestEndpoint(unittest.TestCase):
         self.assert_serving()
 
 
+def listeners(port):
+    """The kernel's own list of TCP sockets listening on port: their local addresses."""
+    out = h.run(["ss", "-Hltn", "sport = :%d" % port]).stdout
+    return sorted(l.split()[3].rsplit(":", 1)[0] for l in out.splitlines())
+
+
+class TestListen(unittest.TestCase):
+    """--listen takes what node_exporter users type: :PORT (every address), a name, a
+    bracketed IPv6 address, 0.0.0.0. serve says where it listens once it is ready; the
+    kernel's listening socket and a real client agree."""
+
+    def setUp(self):
+        h.require_root(self)
+
+    def start(self, listen):
+        """Runs serve without -v until it says it listens; returns (proc, that line)."""
+        proc = subprocess.Popen([h.SOCKSCOPE, "serve", "--listen", listen],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err = b""
+        deadline = time.time() + 20
+        while not re.search(rb"listening on \S*\n", err) and time.time() < deadline:
+            if not select.select([proc.stderr], [], [], max(deadline - time.time(), 0))[0]:
+                break  # silent for 20 s
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            if not chunk:
+                break
+            err += chunk
+        lines = [l for l in err.decode(errors="replace").splitlines() if "listening on" in l]
+        if lines and lines[0].endswith("/metrics"):
+            return proc, lines[0].strip()
+        proc.kill()
+        proc.wait()
+        raise AssertionError("serve did not say it listens: " + err.decode(errors="replace"))
+
+    def stop(self, proc):
+        proc.send_signal(signal.SIGTERM)
+        try:
+            self.assertEqual(proc.wait(timeout=20), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def answers(self, host, port):
+        url = "http://%s:%d/healthz" % (host, port)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status == 200
+
+    def test_forms(self):
+        cases = [(":%d", "*", "http://[::]:%d/metrics", ["127.0.0.1", "[::1]"]),  # dual stack
+                 ("localhost:%d", "127.0.0.1", "http://127.0.0.1:%d/metrics", ["127.0.0.1"]),
+                 ("[::1]:%d", "[::1]", "http://[::1]:%d/metrics", ["[::1]"]),
+                 ("0.0.0.0:%d", "0.0.0.0", "http://0.0.0.0:%d/metrics", ["127.0.0.1"])]
+        for form, local, said, clients in cases:
+            port = free_port()
+            with self.subTest(listen=form % port):
+                proc, line = self.start(form % port)
+                try:
+                    self.assertEqual(line, "sockscope serve: listening on " + said % port)
+                    self.assertEqual(listeners(port), [local])
+                    for c in clients:
+                        self.assertTrue(self.answers(c, port), c)
+                finally:
+                    self.stop(proc)
+
+
+class TestStopUnderLoad(unittest.TestCase):
+    """A signal ends serve promptly while sockets open and close as fast as four processes
+    can make them (a release notice each) and 300 connections hold the HTTP side."""
+
+    CHURN = ("import socket, sys, time\n"
+             "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(128)\n"
+             "end = time.time() + 60\n"
+             "while time.time() < end:\n"
+             "    c = socket.create_connection(l.getsockname()); a, _ = l.accept()\n"
+             "    c.sendall(b'x'); a.recv(1); c.close(); a.close()\n")
+
+    def test_signal_under_load(self):
+        h.require_root(self)
+        churn = [subprocess.Popen(["/usr/bin/python3", "-c", self.CHURN]) for _ in range(4)]
+        serve = Serve()
+        try:
+            with Attack(serve.port, slow=150, idle=150) as attack:
+                wait_for(lambda: attack.open() == 300, timeout=10, what="300 connections")
+                time.sleep(2)  # a few intervals of churn
+                t0 = time.time()
+                status, err = serve.stop()
+                took = time.time() - t0
+            self.assertEqual(status, 0, err)
+            self.assertLess(took, 2, "serve took %.1f s to stop" % took)
+        finally:
+            serve.sc.kill()
+            for p in churn:
+                p.kill()
+                p.wait()
+
+
 class TestServeCli(unittest.TestCase):
     def test_bad_input_exits_2(self):
         cases = [(["--listen", "127.0.0.1"], "invalid listen address"),
                  (["--listen", "127.0.0.1:0"], "invalid listen port"),
                  (["--listen", "127.0.0.1:70000"], "invalid listen port"),
-                 (["--listen", "nohost:80"], "invalid listen address"),
+                 (["--listen", "nohost.invalid:80"], "cannot resolve 'nohost.invalid'"),
+                 (["--listen", "::1:80"], "expected HOST:PORT, :PORT or [IPv6]:PORT"),
+                 (["--listen", "x" * 10000 + ":80"], "invalid listen address"),
                  (["--user", "no-such-user-here"], "unknown user"),
                  (["--textfile", "/proc/sockscope.prom"], "invalid textfile"),
                  (["--textfile", "/nonexistent/dir/x.prom"], "invalid textfile"),

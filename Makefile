@@ -11,12 +11,15 @@ ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PYTHON    := /usr/bin/python3
 
+# CFLAGS (default -g -O2) and LDFLAGS are the user's, also from the command line; the flags
+# the build needs are added with override so that `make CFLAGS=-O0` keeps them. EXTRA_CFLAGS
+# adds to them without replacing the defaults.
 CFLAGS    ?= -g -O2
-CFLAGS    += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -I$(BUILD)/skel -Isrc \
-	     -DSOCKSCOPE_VERSION='"$(VERSION)"' -MMD -MP
+override CFLAGS += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE \
+	     -I$(BUILD)/skel -Isrc -DSOCKSCOPE_VERSION='"$(VERSION)"' -MMD -MP $(EXTRA_CFLAGS)
 LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lmicrohttpd -lpthread -lm
 ifeq ($(STATIC),1)
-LDFLAGS   += -static
+override LDFLAGS += -static
 LIBS      := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -lm
 endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -Wall -Werror
@@ -106,9 +109,14 @@ $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) -g -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $< -o $@ -luring
 
+# The man page points at the documentation installed here (DOCDIR in docs/sockscope.8).
+DOCDIR    := /usr/local/share/doc/sockscope
+DOCS      := README.md docs/json.md docs/metrics.md docs/PERFORMANCE.md
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope
 	install -D -m 0644 docs/sockscope.8 $(DESTDIR)/usr/local/share/man/man8/sockscope.8
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 
 format:
 	clang-format -i $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

@@ -41,7 +41,8 @@ HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/help
 
 .SECONDARY:
 
-.PHONY: all deps test-deps run test test-kernels unit integration helpers bench clean install format
+.PHONY: all deps test-deps run test test-kernels unit integration helpers bench clean install format \
+	sanitize
 
 all: $(BIN)
 
@@ -59,6 +60,7 @@ run: deps
 test: test-deps
 	@$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
 	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory sanitize
 	@if [ -z "$(SKIP_KERNELS)" ] && command -v qemu-system-x86_64 >/dev/null; then \
 		tests/vm/run.sh; else echo "test: kernel matrix skipped"; fi
 
@@ -74,6 +76,20 @@ test-kernels: test-deps
 	tests/vm/run.sh
 
 helpers: $(HELPERS)
+
+# The unit tests and a short smoke of every command on real traffic, built with ASan and UBSan
+# in $(SAN); any report stops the program and fails the target.
+SAN       := build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV   := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=86 \
+	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
+sanitize: helpers
+	@$(MAKE) --no-print-directory BUILD=$(SAN) EXTRA_CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" $(SAN)/sockscope $(patsubst $(BUILD)/%,$(SAN)/%,$(UNIT_BINS))
+	@set -e; for t in $(patsubst $(BUILD)/%,$(SAN)/%,$(UNIT_BINS)); do echo "== $$t"; \
+		$(SAN_ENV) $$t; done
+	$(SAN_ENV) SOCKSCOPE_BIN=$(abspath $(SAN))/sockscope $(PYTHON) -m unittest -v \
+		tests.integration.smoke
 
 # Every benchmark in turn (bench/run.sh is top's); BENCHES=trace runs one. See docs/PERFORMANCE.md.
 BENCHES ?= run trace conns serve

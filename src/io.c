@@ -8,11 +8,11 @@
  *
  * A released socket's record is final once no slot refers to it: it is read once more,
  * deleted from the kernel map (so the map stays bounded however many connections come and
- * go) and kept here for two more samples: conns looks closed connections up by the records
- * of its own BPF object, which may come a sample later. After that only the busiest
- * --max-conns closed connections stay; each other one is folded into its process's totals
- * and counted there, so that memory stays bounded however many connections come and go, and
- * the totals stay exact.
+ * go). Then only the busiest --max-conns closed connections stay; each other one is folded
+ * into its process's totals and counted there, so that memory stays bounded however many
+ * connections come and go, and the totals stay exact. For conns, which looks closed
+ * connections up by the records of its own BPF object (they may come a sample later), a
+ * closed connection stays two more samples before it is weighed.
  */
 #include "io.h"
 #include "hooks.h"
@@ -60,6 +60,7 @@ struct ss_io {
 	size_t nfresh, naging;
 	struct kept *kept; /* the busiest closed connections, a min-heap */
 	size_t nkept, keep;
+	bool linger; /* closed connections wait in fresh and aging before they are weighed */
 };
 
 static int on_notice(void *ctx, void *data, size_t size)
@@ -328,6 +329,8 @@ static void fold(struct ss_io *io, const struct ss_sock_key *key)
 		return;
 	}
 	p = htab_get(&io->procs, &c->key.tgid, NULL);
+	if (p && !p->comm[0])
+		memcpy(p->comm, c->rec.comm, sizeof(p->comm));
 	if (p && !counts_zero(&c->n)) {
 		counts_add(&p->folded[proto_index(c->rec.a.proto)], &c->n);
 		p->nfolded++;
@@ -335,7 +338,7 @@ static void fold(struct ss_io *io, const struct ss_sock_key *key)
 	htab_del(&io->conns, key);
 }
 
-/* Keeps a connection reaped two samples ago if it is among the busiest closed ones. */
+/* Keeps a closed connection if it is among the busiest closed ones, else folds it. */
 static void weigh_closed(struct ss_io *io, const struct ss_sock_key *key)
 {
 	struct ss_conn *c = htab_find(&io->conns, key);
@@ -350,7 +353,7 @@ static void weigh_closed(struct ss_io *io, const struct ss_sock_key *key)
 		return;
 	}
 	if (!io->nkept || k.bytes <= io->kept[0].bytes) {
-		fold(io, key);
+		fold(io, &k.key); /* a copy: key may point into the entry fold deletes */
 		return;
 	}
 	c->kept = true;
@@ -384,10 +387,10 @@ static void reap(struct ss_io *io, struct ss_conn *c)
 	update_conn(c, &rec, &rec.n);
 	bpf_map_delete_elem(fd, &c->key);
 	c->final = true;
-	if (io->nfresh < io->cap)
+	if (io->linger && io->nfresh < io->cap)
 		io->fresh[io->nfresh++] = c->key;
 	else
-		fold(io, &c->key);
+		weigh_closed(io, &c->key);
 }
 
 static void sum_procs(struct ss_io *io)
@@ -466,6 +469,11 @@ int ss_io_keep_closed(struct ss_io *io, size_t n)
 	io->keep = n;
 	io->nkept = 0;
 	return 0;
+}
+
+void ss_io_linger_closed(struct ss_io *io)
+{
+	io->linger = true;
 }
 
 /* Drops a forgotten process's connections from the heap, which is then rebuilt. */

@@ -63,10 +63,12 @@ const struct htab *ss_io_conns(const struct ss_io *io);
 const struct ss_conn *ss_io_find(struct ss_io *io, uint64_t sock_id, uint32_t tgid);
 const struct htab *ss_io_procs(const struct ss_io *io);
 /*
- * How many closed connections to keep listed (the busiest), beyond those closed since the
- * last sample; the rest are folded into their process. Before the first sample.
+ * How many closed connections to keep listed (the busiest); the rest are folded into their
+ * process. Before the first sample.
  */
 int ss_io_keep_closed(struct ss_io *io, size_t n);
+/* Closed connections stay two more samples before they are weighed (for later lookups). */
+void ss_io_linger_closed(struct ss_io *io);
 /* Forgets a process that is gone, and its closed connections (serve's --forget-after). */
 void ss_io_forget(struct ss_io *io, uint32_t tgid);
 /* Events or calls that could not be accounted (kernel table full, notices dropped). */

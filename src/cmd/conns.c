@@ -239,6 +239,7 @@ static int start(struct conns *c, char *err, size_t len)
 		snprintf(err, len, "out of memory");
 		return -1;
 	}
+	ss_io_linger_closed(c->io);
 	c->tcp = ss_tcp_open(&c->o, c->events ? SS_TCP_EVENTS : 0, &h, err, len);
 	if (!c->tcp)
 		return -1;

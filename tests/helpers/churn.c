@@ -8,7 +8,7 @@
  *
  * It prints {"type":"ready",...} with both PIDs, then before each wave waits for a byte on
  * stdin, and after it prints {"type":"wave",...} with each side's running totals of bytes
- * and calls as the calls returned them. It exits after the last wave, or when stdin closes.
+ * and calls as the calls returned them. Both processes exit when stdin closes.
  *
  *   churn ADDR CONNS WAVES BYTES [STEP]
  */
@@ -156,14 +156,21 @@ int main(int argc, char **argv)
 		die("fork");
 	if (kid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(go[1]);
+		close(done[0]);
+		close(lfd);
 		for (unsigned long w = 0; w < waves && read(go[0], &c, 1) == 1; w++) {
 			for (unsigned long i = w * per; i < (w + 1) * per; i++)
 				one_client(&ss, len, bytes + i * step, &cli);
 			if (write(done[1], &cli, sizeof(cli)) != sizeof(cli))
 				die("write");
 		}
+		while (read(go[0], &c, 1) > 0) /* alive until the server ends: tests watch -p */
+			;
 		return 0;
 	}
+	close(go[0]);
+	close(done[1]);
 	printf("{\"type\":\"ready\",\"server_pid\":%d,\"client_pid\":%d}\n", getpid(), kid);
 	fflush(stdout);
 	for (unsigned long w = 0; w < waves; w++) {
@@ -178,6 +185,8 @@ int main(int argc, char **argv)
 		print_tally("client", &cli, 1);
 		fflush(stdout);
 	}
+	while (read(0, &c, 1) > 0) /* both stay until stdin closes: tests watch them with -p */
+		;
 	close(go[1]);
 	waitpid(kid, NULL, 0);
 	return 0;

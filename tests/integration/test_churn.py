@@ -62,10 +62,12 @@ class Churn:
         return h.json.loads(line)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
         self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except h.subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         self.proc.stdout.close()
 
 

@@ -350,9 +350,9 @@ void opts_usage(FILE *f, unsigned groups, double interval, const char *count_of)
 		      "      --json              one JSON object per line\n",
 		      f);
 	if (groups & OPTS_SUMMARY)
-		fprintf(f, "      --max-conns N       list the N busiest connections in the summary and\n"
-			   "                          fold the others into one row per process (default\n"
-			   "                          %d); bounds the memory closed connections take\n",
+		fprintf(f, "      --max-conns N       list the N busiest connections in the summary\n"
+			   "                          and fold the others into one row per process\n"
+			   "                          (default %d); bounds the memory they take\n",
 			OPTS_MAX_CONNS);
 	fputs("  -v, --verbose           say what is attached and how\n"
 	      "  -h, --help              this help\n"

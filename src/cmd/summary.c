@@ -184,8 +184,8 @@ static void plain_fold(FILE *f, const struct fold_row *r)
 	char name[64], more[64], k[32], s[32], x[32];
 
 	table_name(name, sizeof(name), r->comm, sizeof(r->comm));
-	snprintf(more, sizeof(more), "(%s more connection%s)", fmt_thousands(k, sizeof(k), r->nconns),
-		 r->nconns == 1 ? "" : "s");
+	fmt_thousands(k, sizeof(k), r->nconns);
+	snprintf(more, sizeof(more), "(%s more connection%s)", k, r->nconns == 1 ? "" : "s");
 	fprintf(f, "%7u ", r->tgid);
 	table_cell(f, name, 15, true);
 	fprintf(f, " %-5s %-47s %13s %13s\n", "-", more,

@@ -408,7 +408,7 @@ static void run_events(struct trace *t, struct run_clock *c)
 		if (!run_clock_due(c))
 			continue;
 		report_drops(t);
-		/* reaps closed connections' records: the kernel table and our memory stay bounded */
+		/* reaps closed connections: the kernel table and our memory stay bounded */
 		ss_io_sample(t->io);
 		if (run_pids_gone(&t->o)) {
 			ring_buffer__consume(t->rb);

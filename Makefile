@@ -11,14 +11,17 @@ ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PYTHON    := /usr/bin/python3
 
+# CFLAGS (default -g -O2) and LDFLAGS are the user's, also from the command line; the flags
+# the build needs are added with override so that `make CFLAGS=-O0` keeps them. EXTRA_CFLAGS
+# adds to them without replacing the defaults.
 CFLAGS    ?= -g -O2
-CFLAGS    += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -I$(BUILD)/skel -Isrc \
-	     -DSOCKSCOPE_VERSION='"$(VERSION)"' -MMD -MP
+override CFLAGS += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE \
+	     -I$(BUILD)/skel -Isrc -DSOCKSCOPE_VERSION='"$(VERSION)"' -MMD -MP $(EXTRA_CFLAGS)
 CURSES    := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lmicrohttpd -lpthread -lm \
 	     $(CURSES)
 ifeq ($(STATIC),1)
-LDFLAGS   += -static
+override LDFLAGS += -static
 LIBS      := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -lm -l:libncursesw.a -l:libtinfo.a
 endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -Wall -Werror
@@ -50,7 +53,8 @@ HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/help
 
 .SECONDARY:
 
-.PHONY: all deps test-deps run test test-kernels unit integration helpers bench clean install format
+.PHONY: all deps test-deps run test test-kernels unit integration helpers bench clean install format \
+	sanitize
 
 all: $(BIN)
 
@@ -68,6 +72,7 @@ run: deps
 test: test-deps
 	@$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
 	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory sanitize
 	@if [ -z "$(SKIP_KERNELS)" ] && command -v qemu-system-x86_64 >/dev/null; then \
 		tests/vm/run.sh; else echo "test: kernel matrix skipped"; fi
 
@@ -83,6 +88,20 @@ test-kernels: test-deps
 	tests/vm/run.sh
 
 helpers: $(HELPERS)
+
+# The unit tests and a short smoke of every command on real traffic, built with ASan and UBSan
+# in $(SAN); any report stops the program and fails the target.
+SAN       := build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV   := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=86 \
+	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
+sanitize: helpers
+	@$(MAKE) --no-print-directory BUILD=$(SAN) EXTRA_CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" $(SAN)/sockscope $(patsubst $(BUILD)/%,$(SAN)/%,$(UNIT_BINS))
+	@set -e; for t in $(patsubst $(BUILD)/%,$(SAN)/%,$(UNIT_BINS)); do echo "== $$t"; \
+		$(SAN_ENV) $$t; done
+	$(SAN_ENV) SOCKSCOPE_BIN=$(abspath $(SAN))/sockscope $(PYTHON) -m unittest -v \
+		tests.integration.smoke
 
 # Every benchmark in turn (bench/run.sh is top's); BENCHES=trace runs one. See docs/PERFORMANCE.md.
 BENCHES ?= run trace conns serve
@@ -145,9 +164,14 @@ fuzz: $(FUZZ_BINS)
 			echo "fuzz: $$f failed; rerun the input above with: $$f FILE" >&2; exit 1; }; \
 		grep -E '^Done|^stat::(number_of_executed_units|new_units_added)' $$f.log; done
 
+# The man page points at the documentation installed here (DOCDIR in docs/sockscope.8).
+DOCDIR    := /usr/local/share/doc/sockscope
+DOCS      := README.md docs/json.md docs/metrics.md docs/PERFORMANCE.md
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope
 	install -D -m 0644 docs/sockscope.8 $(DESTDIR)/usr/local/share/man/man8/sockscope.8
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 
 format:
 	clang-format -i $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

@@ -142,9 +142,11 @@ static int cmp_totals(const void *pa, const void *pb)
 	return c;
 }
 
+/* qsort must not get NULL even for no rows (C11 7.22.5), and rows is NULL until the first. */
 void agg_sort_total(struct ss_row *rows, size_t n)
 {
-	qsort(rows, n, sizeof(*rows), cmp_totals);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_totals);
 }
 
 static int cmp_rows(const void *pa, const void *pb)
@@ -157,5 +159,6 @@ static int cmp_rows(const void *pa, const void *pb)
 
 void agg_sort(struct ss_row *rows, size_t n)
 {
-	qsort(rows, n, sizeof(*rows), cmp_rows);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_rows);
 }

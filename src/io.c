@@ -8,7 +8,11 @@
  *
  * A released socket's record is final once no slot refers to it: it is read once more,
  * deleted from the kernel map (so the map stays bounded however many connections come and
- * go) and kept here, up to a limit beyond which it is folded into its process's totals.
+ * go). Then only the busiest --max-conns closed connections stay; each other one is folded
+ * into its process's totals and counted there, so that memory stays bounded however many
+ * connections come and go, and the totals stay exact. For conns, which looks closed
+ * connections up by the records of its own BPF object (they may come a sample later), a
+ * closed connection stays two more samples before it is weighed.
  */
 #include "io.h"
 #include "hooks.h"
@@ -29,13 +33,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CLOSED_KEPT 65536
-
 enum { CH_SEND, CH_RECV, CH_RELEASE, CH_COOKIE, CH_COUNT };
 
 struct slot_sum {
 	struct ss_sock_key key;
 	struct ss_counts n;
+};
+
+/* A closed connection kept for the summary, in a min-heap by bytes: the root goes first. */
+struct kept {
+	struct ss_sock_key key;
+	uint64_t bytes;
 };
 
 struct ss_io {
@@ -49,8 +57,11 @@ struct ss_io {
 	struct ss_sock_key *keys;
 	struct ss_sock_rec *vals;
 	size_t cap;
-	struct ss_sock_key *closed; /* ring of final connections, oldest first */
-	size_t closed_head, closed_len, keep;
+	struct ss_sock_key *fresh, *aging; /* reaped in the last sample and in the one before */
+	size_t nfresh, naging;
+	struct kept *kept; /* the busiest closed connections, a min-heap */
+	size_t nkept, keep;
+	bool linger; /* closed connections wait in fresh and aging before they are weighed */
 	bool waiting; /* in ss_io_wait, which a stop may cut short */
 };
 
@@ -119,8 +130,10 @@ static int alloc_tables(struct ss_io *io, const struct ss_opts *o)
 	io->cap = o->max_sockets;
 	io->keys = calloc(io->cap, sizeof(*io->keys));
 	io->vals = calloc(io->cap, sizeof(*io->vals));
-	io->closed = calloc(MAX_CLOSED_KEPT, sizeof(*io->closed));
-	if (!io->keys || !io->vals || !io->closed)
+	io->fresh = calloc(io->cap, sizeof(*io->fresh));
+	io->aging = calloc(io->cap, sizeof(*io->aging));
+	if (!io->keys || !io->vals || !io->fresh || !io->aging ||
+	    ss_io_keep_closed(io, o->max_conns))
 		return -1;
 	if (htab_init(&io->conns, sizeof(struct ss_sock_key), sizeof(struct ss_conn)) ||
 	    htab_init(&io->procs, sizeof(uint32_t), sizeof(struct ss_proc)) ||
@@ -154,7 +167,6 @@ struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
 		goto fail;
 	}
 	io->ncpus = (size_t)n;
-	io->keep = MAX_CLOSED_KEPT;
 	if (ss_check_privileges(err, len) || load(io, o, err, len) ||
 	    ld_fill_filters(io->skel->bss->pid_bits, bpf_map__fd(io->skel->maps.cgroup_filter), o,
 			    err, len) ||
@@ -281,24 +293,94 @@ static void update_conn(struct ss_conn *c, const struct ss_sock_rec *rec,
 	c->rec = *rec;
 }
 
-/* Keeps a final connection, folding the oldest into its process beyond the limit. */
-static void keep_closed(struct ss_io *io, const struct ss_sock_key *key)
+static void kept_sift_down(struct kept *h, size_t n, size_t i)
 {
-	if (io->closed_len && io->closed_len >= io->keep) {
-		struct ss_sock_key *old = &io->closed[io->closed_head];
-		struct ss_conn *c = htab_find(&io->conns, old);
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct kept t;
 
-		if (c && c->final) {
-			struct ss_proc *p = htab_get(&io->procs, &c->key.tgid, NULL);
-
-			if (p)
-				counts_add(&p->folded[proto_index(c->rec.a.proto)], &c->n);
-			htab_del(&io->conns, old);
-		}
-		io->closed_head = (io->closed_head + 1) % MAX_CLOSED_KEPT;
-		io->closed_len--;
+		if (l < n && h[l].bytes < h[m].bytes)
+			m = l;
+		if (l + 1 < n && h[l + 1].bytes < h[m].bytes)
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i], h[i] = h[m], h[m] = t;
+		i = m;
 	}
-	io->closed[(io->closed_head + io->closed_len++) % MAX_CLOSED_KEPT] = *key;
+}
+
+static void kept_push(struct kept *h, size_t *n, const struct kept *k)
+{
+	size_t i = (*n)++;
+
+	h[i] = *k;
+	while (i && h[(i - 1) / 2].bytes > h[i].bytes) {
+		struct kept t = h[i];
+
+		h[i] = h[(i - 1) / 2], h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/* Folds a closed connection into its process (counted if it moved data) and forgets it. */
+static void fold(struct ss_io *io, const struct ss_sock_key *key)
+{
+	struct ss_conn *c = htab_find(&io->conns, key);
+	struct ss_proc *p;
+
+	if (!c)
+		return;
+	if (!c->final) { /* the pair came back: it is weighed again when reaped again */
+		c->kept = false;
+		return;
+	}
+	p = htab_get(&io->procs, &c->key.tgid, NULL);
+	if (p && !p->comm[0])
+		memcpy(p->comm, c->rec.comm, sizeof(p->comm));
+	if (p && !counts_zero(&c->n)) {
+		counts_add(&p->folded[proto_index(c->rec.a.proto)], &c->n);
+		p->nfolded++;
+	}
+	htab_del(&io->conns, key);
+}
+
+/* Keeps a closed connection if it is among the busiest closed ones, else folds it. */
+static void weigh_closed(struct ss_io *io, const struct ss_sock_key *key)
+{
+	struct ss_conn *c = htab_find(&io->conns, key);
+	struct kept k = { *key, 0 };
+
+	if (!c || !c->final || c->kept)
+		return;
+	k.bytes = counts_bytes(&c->n);
+	if (io->nkept < io->keep && !counts_zero(&c->n)) {
+		c->kept = true;
+		kept_push(io->kept, &io->nkept, &k);
+		return;
+	}
+	if (!io->nkept || k.bytes <= io->kept[0].bytes) {
+		fold(io, &k.key); /* a copy: key may point into the entry fold deletes */
+		return;
+	}
+	c->kept = true;
+	k = io->kept[0];
+	io->kept[0] = (struct kept){ *key, counts_bytes(&c->n) };
+	kept_sift_down(io->kept, io->nkept, 0);
+	fold(io, &k.key); /* last: deleting from the table moves its entries */
+}
+
+/* Weighs the connections reaped two samples ago; those of the last sample age. */
+static void weigh_aged(struct ss_io *io)
+{
+	struct ss_sock_key *t = io->aging;
+
+	for (size_t i = 0; i < io->naging; i++)
+		weigh_closed(io, &io->aging[i]);
+	io->aging = io->fresh;
+	io->naging = io->nfresh;
+	io->fresh = t;
+	io->nfresh = 0;
 }
 
 /* The record is final: no slot holds counts for it and its socket is gone. */
@@ -316,7 +398,10 @@ static void reap(struct ss_io *io, struct ss_conn *c)
 		return;
 	}
 	c->final = true;
-	keep_closed(io, &c->key);
+	if (io->linger && io->nfresh < io->cap)
+		io->fresh[io->nfresh++] = c->key;
+	else
+		weigh_closed(io, &c->key);
 }
 
 static void sum_procs(struct ss_io *io)
@@ -358,6 +443,7 @@ int ss_io_sample(struct ss_io *io)
 	struct htab tmp;
 
 	ring_buffer__consume(io->rb);
+	weigh_aged(io);
 	n = read_records(io);
 	read_slots(io);
 	htab_clear(&io->deferred);
@@ -386,9 +472,34 @@ int ss_io_sample(struct ss_io *io)
 	return 0;
 }
 
-void ss_io_keep_closed(struct ss_io *io, size_t n)
+int ss_io_keep_closed(struct ss_io *io, size_t n)
 {
-	io->keep = n < MAX_CLOSED_KEPT ? n : MAX_CLOSED_KEPT;
+	struct kept *h = realloc(io->kept, (n ? n : 1) * sizeof(*h));
+
+	if (!h)
+		return -1;
+	io->kept = h;
+	io->keep = n;
+	io->nkept = 0;
+	return 0;
+}
+
+void ss_io_linger_closed(struct ss_io *io)
+{
+	io->linger = true;
+}
+
+/* Drops a forgotten process's connections from the heap, which is then rebuilt. */
+static void unkeep(struct ss_io *io, uint32_t tgid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < io->nkept; i++)
+		if (io->kept[i].key.tgid != tgid)
+			io->kept[n++] = io->kept[i];
+	io->nkept = n;
+	for (size_t i = n / 2; i-- > 0;)
+		kept_sift_down(io->kept, n, i);
 }
 
 void ss_io_forget(struct ss_io *io, uint32_t tgid)
@@ -410,10 +521,11 @@ void ss_io_forget(struct ss_io *io, uint32_t tgid)
 		else if (c->key.tgid == tgid)
 			c->forgotten = true;
 	}
-	/* their keys may stay in the closed ring: keep_closed skips keys no longer present */
+	/* their keys may stay among the aging ones: weigh_closed skips keys no longer present */
 	for (size_t i = 0; i < n; i++)
 		htab_del(&io->conns, &gone[i]);
 	htab_del(&io->procs, &tgid);
+	unkeep(io, tgid);
 	free(gone);
 }
 
@@ -462,7 +574,9 @@ void ss_io_close(struct ss_io *io)
 	htab_free(&io->slotsum);
 	free(io->keys);
 	free(io->vals);
-	free(io->closed);
+	free(io->fresh);
+	free(io->aging);
+	free(io->kept);
 	free(io);
 	ss_probe_cleanup();
 	ss_unmount_ours();

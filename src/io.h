@@ -26,6 +26,7 @@ struct ss_conn {
 	struct ss_counts base;	/* counts of earlier kernel records of the same pair */
 	bool final;		/* the socket was released and its kernel record reaped */
 	bool forgotten;		/* its process was forgotten (ss_io_forget): it names none */
+	bool kept;		/* among the busiest closed ones kept for the summary */
 };
 
 enum ss_proto_index { SS_TCP, SS_UDP, SS_NPROTO };
@@ -36,7 +37,8 @@ struct ss_proc {
 	char comm[SS_COMM_LEN];
 	struct ss_counts total;
 	struct ss_counts by_proto[SS_NPROTO];
-	struct ss_counts folded[SS_NPROTO];
+	struct ss_counts folded[SS_NPROTO]; /* closed connections no longer listed */
+	uint64_t nfolded;		    /* how many (those that moved data) */
 	uint64_t last_active_ns; /* CLOCK_MONOTONIC of the last sample its totals grew in */
 };
 
@@ -61,8 +63,13 @@ const struct htab *ss_io_conns(const struct ss_io *io);
 /* The connection of (sock_id, tgid), sampling once more if it is not known yet. */
 const struct ss_conn *ss_io_find(struct ss_io *io, uint64_t sock_id, uint32_t tgid);
 const struct htab *ss_io_procs(const struct ss_io *io);
-/* How many closed connections to list before folding the oldest into their process. */
-void ss_io_keep_closed(struct ss_io *io, size_t n);
+/*
+ * How many closed connections to keep listed (the busiest); the rest are folded into their
+ * process. Before the first sample.
+ */
+int ss_io_keep_closed(struct ss_io *io, size_t n);
+/* Closed connections stay two more samples before they are weighed (for later lookups). */
+void ss_io_linger_closed(struct ss_io *io);
 /* Forgets a process that is gone, and its closed connections (serve's --forget-after). */
 void ss_io_forget(struct ss_io *io, uint32_t tgid);
 /* Events or calls that could not be accounted (kernel table full, notices dropped). */

@@ -21,6 +21,7 @@ enum {
 	OPT_JSON,
 	OPT_ATTACH,
 	OPT_MAX_SOCKETS,
+	OPT_MAX_CONNS,
 };
 
 struct common_opt {
@@ -45,6 +46,7 @@ static const struct common_opt common[] = {
 	{ OPTS_TIMING, { "count", required_argument, NULL, OPT_COUNT }, "" },
 	{ OPTS_TIMING, { "duration", required_argument, NULL, OPT_DURATION }, "" },
 	{ OPTS_OUTPUT, { "json", no_argument, NULL, OPT_JSON }, "" },
+	{ OPTS_SUMMARY, { "max-conns", required_argument, NULL, OPT_MAX_CONNS }, "" },
 	{ ~0u, { "verbose", no_argument, NULL, 'v' }, "v" },
 	{ ~0u, { "help", no_argument, NULL, 'h' }, "h" },
 	{ ~0u, { "version", no_argument, NULL, 'V' }, "V" },
@@ -58,6 +60,7 @@ void opts_init(struct ss_opts *o)
 	o->interval = 1.0;
 	o->attach = SS_MODE_AUTO;
 	o->max_sockets = 32768;
+	o->max_conns = OPTS_MAX_CONNS;
 }
 
 void opts_free(struct ss_opts *o)
@@ -202,6 +205,11 @@ static int handle_common(struct ss_opts *o, int c, const char *arg, char *err, s
 			return -1;
 		o->max_sockets = (uint32_t)v;
 		return 0;
+	case OPT_MAX_CONNS:
+		if (opts_parse_uint(arg, "connection count", 0, 1u << 20, &v, err, len))
+			return -1;
+		o->max_conns = (uint32_t)v;
+		return 0;
 	case 'i':
 		return opts_parse_seconds(arg, "interval", &o->interval, err, len);
 	case OPT_COUNT:
@@ -341,6 +349,11 @@ void opts_usage(FILE *f, unsigned groups, double interval, const char *count_of)
 		fputs("Output:\n"
 		      "      --json              one JSON object per line\n",
 		      f);
+	if (groups & OPTS_SUMMARY)
+		fprintf(f, "      --max-conns N       list the N busiest connections in the summary\n"
+			   "                          and fold the others into one row per process\n"
+			   "                          (default %d); bounds the memory they take\n",
+			OPTS_MAX_CONNS);
 	fputs("  -v, --verbose           say what is attached and how\n"
 	      "  -h, --help              this help\n"
 	      "  -V, --version           the version\n",

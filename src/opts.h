@@ -22,6 +22,10 @@
 #define OPTS_TIMING (1u << 1)   /* --count --duration */
 #define OPTS_OUTPUT (1u << 2)   /* --json */
 #define OPTS_INTERVAL (1u << 3) /* -i */
+#define OPTS_SUMMARY (1u << 4)  /* --max-conns */
+
+/* Connections the end-of-run summary lists by default; the rest are folded per process. */
+#define OPTS_MAX_CONNS 1000
 
 struct ss_opts {
 	struct ss_filter filt;
@@ -35,6 +39,7 @@ struct ss_opts {
 	int verbose;
 	enum ss_mode attach;
 	uint32_t max_sockets;
+	uint32_t max_conns; /* closed connections kept and listed in the summary */
 	uint8_t families; /* -4 / -6 given: bit 0 / bit 1 */
 	uint8_t protos;	  /* --tcp / --udp given: bit 0 / bit 1 */
 };

@@ -41,7 +41,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 1024 * 1024); /* 64k notices: a second of heavy churn */
 } notices SEC(".maps");
 
 static __always_inline struct ss_io_stats *stats(void)
@@ -191,7 +191,8 @@ int sock_release_cgroup(struct bpf_sock *ctx)
 		return 1;
 	}
 	n->sock_id = bpf_get_socket_cookie(ctx);
-	bpf_ringbuf_submit(n, bpf_ringbuf_query(&notices, BPF_RB_AVAIL_DATA) > 128 * 1024 ?
+	/* wake user space early: a lost notice leaves a record unreaped, in the kernel and in it */
+	bpf_ringbuf_submit(n, bpf_ringbuf_query(&notices, BPF_RB_AVAIL_DATA) > 64 * 1024 ?
 				      BPF_RB_FORCE_WAKEUP :
 				      BPF_RB_NO_WAKEUP);
 	return 1;

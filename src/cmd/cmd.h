@@ -38,9 +38,11 @@ void cmd_ready(const char *cmd, int verbose);
 
 /*
  * The end-of-run report: per process (or name), per connection, the total, and the events
- * lost (the counters' own, plus extra_lost from the caller's event stream).
+ * lost (the counters' own, plus extra_lost from the caller's event stream). Lists the
+ * max_conns busiest connections and folds the others into one row per process. Returns -1
+ * when out of memory.
  */
-void top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
-		 double seconds, uint64_t extra_lost);
+int top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
+		double seconds, uint64_t extra_lost, size_t max_conns);
 
 #endif

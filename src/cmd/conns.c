@@ -234,6 +234,12 @@ static int start(struct conns *c, char *err, size_t len)
 	c->io = ss_io_open(&c->o, err, len);
 	if (!c->io)
 		return -1;
+	/* -a shows closed connections' bytes as long as it runs: keep as many as it always did */
+	if (c->all && ss_io_keep_closed(c->io, 65536)) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	ss_io_linger_closed(c->io);
 	c->tcp = ss_tcp_open(&c->o, c->events ? SS_TCP_EVENTS : 0, &h, err, len);
 	if (!c->tcp)
 		return -1;

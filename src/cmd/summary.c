@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The end-of-run report shared by `top` and `trace` (seed 002's summary, with exact byte
- * counts): per process or name, per connection, the grand total and the events lost.
+ * counts): per process or name, per connection, the grand total and the events lost. Only
+ * the --max-conns busiest connections are listed; each process's others make one row that
+ * says how many they are and what they moved, so that the listed rows always add up.
  */
 #include "cmd.h"
 #include "../io.h"
@@ -11,6 +13,23 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+/* A process's connections that the summary does not list one by one. */
+struct fold_row {
+	uint32_t tgid; /* first: the table key */
+	char comm[SS_COMM_LEN];
+	uint64_t nconns;
+	struct ss_counts n;
+};
+
+/* The busiest max connections, listed; the others folded into one row per process. */
+struct conn_list {
+	const struct ss_conn **v; /* listed: by PID, then busiest first */
+	size_t n, max;
+	uint64_t all; /* connections that moved data, listed or not */
+	struct fold_row *folds; /* by PID */
+	size_t nfolds;
+};
 
 static int cmp_conn(const void *pa, const void *pb)
 {
@@ -25,21 +44,109 @@ static int cmp_conn(const void *pa, const void *pb)
 	return a->key.sock_id < b->key.sock_id ? -1 : a->key.sock_id > b->key.sock_id;
 }
 
-/* The connections, by PID and then busiest first; the caller frees the array. */
-static const struct ss_conn **sorted_conns(const struct ss_io *io, size_t *n)
+static int cmp_busiest(const void *pa, const void *pb)
+{
+	const struct ss_conn *a = *(const struct ss_conn *const *)pa;
+	const struct ss_conn *b = *(const struct ss_conn *const *)pb;
+	uint64_t x = counts_bytes(&a->n), y = counts_bytes(&b->n);
+
+	return x != y ? (x > y ? -1 : 1) : cmp_conn(pa, pb);
+}
+
+static int cmp_fold(const void *pa, const void *pb)
+{
+	const struct fold_row *a = pa, *b = pb;
+
+	return a->tgid < b->tgid ? -1 : a->tgid > b->tgid;
+}
+
+/* What io.c folded already: closed connections beyond those it keeps. */
+static int folded_by_io(const struct ss_io *io, struct htab *folds, uint64_t *nconns)
+{
+	const struct ss_proc *p;
+
+	for (size_t i = 0; (p = htab_next(ss_io_procs(io), &i));) {
+		struct fold_row *f;
+
+		if (!p->nfolded)
+			continue;
+		f = htab_get(folds, &p->tgid, NULL);
+		if (!f)
+			return -1;
+		memcpy(f->comm, p->comm, sizeof(f->comm));
+		f->nconns += p->nfolded;
+		*nconns += p->nfolded;
+		for (int k = 0; k < SS_NPROTO; k++)
+			counts_add(&f->n, &p->folded[k]);
+	}
+	return 0;
+}
+
+/* Folds the listed connections beyond l->max into their processes' rows. */
+static int fold_rest(struct conn_list *l, struct htab *folds)
+{
+	for (size_t i = l->max; i < l->n; i++) {
+		const struct ss_conn *c = l->v[i];
+		bool created;
+		struct fold_row *f = htab_get(folds, &c->key.tgid, &created);
+
+		if (!f)
+			return -1;
+		if (created)
+			memcpy(f->comm, c->rec.comm, sizeof(f->comm));
+		f->nconns++;
+		counts_add(&f->n, &c->n);
+	}
+	if (l->n > l->max)
+		l->n = l->max;
+	return 0;
+}
+
+static int fold_rows(struct conn_list *l, const struct htab *folds)
+{
+	const struct fold_row *f;
+
+	l->folds = calloc(folds->len + 1, sizeof(*l->folds));
+	if (!l->folds)
+		return -1;
+	for (size_t i = 0; (f = htab_next(folds, &i));)
+		l->folds[l->nfolds++] = *f;
+	qsort(l->folds, l->nfolds, sizeof(*l->folds), cmp_fold);
+	return 0;
+}
+
+/* Every connection that moved data: the busiest max listed, the rest folded per process. */
+static int conn_list_build(struct conn_list *l, const struct ss_io *io, size_t max)
 {
 	const struct htab *h = ss_io_conns(io);
-	const struct ss_conn **v = calloc(h->len + 1, sizeof(*v));
 	const struct ss_conn *c;
+	struct htab folds;
+	int ret = -1;
 
-	*n = 0;
-	if (!v)
-		return NULL;
+	memset(l, 0, sizeof(*l));
+	l->max = max;
+	l->v = calloc(h->len + 1, sizeof(*l->v));
+	if (!l->v || htab_init(&folds, sizeof(uint32_t), sizeof(struct fold_row)))
+		return -1;
 	for (size_t i = 0; (c = htab_next(h, &i));)
 		if (!counts_zero(&c->n))
-			v[(*n)++] = c;
-	qsort(v, *n, sizeof(*v), cmp_conn);
-	return v;
+			l->v[l->n++] = c;
+	l->all = l->n;
+	if (l->n > max)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_busiest);
+	if (!folded_by_io(io, &folds, &l->all) && !fold_rest(l, &folds) && !fold_rows(l, &folds)) {
+		if (l->n > 1)
+			qsort(l->v, l->n, sizeof(*l->v), cmp_conn);
+		ret = 0;
+	}
+	htab_free(&folds);
+	return ret;
+}
+
+static void conn_list_free(struct conn_list *l)
+{
+	free(l->v);
+	free(l->folds);
 }
 
 static void conn_endpoints(const struct ss_conn *c, char *l, char *r, size_t len)
@@ -72,14 +179,30 @@ static void plain_procs(FILE *f, const struct ss_agg *agg)
 	}
 }
 
-static void plain_conns(FILE *f, const struct ss_conn **v, size_t n)
+static void plain_fold(FILE *f, const struct fold_row *r)
 {
-	char name[64], l[64], r[64], s[32], x[32];
+	char name[64], more[64], k[32], s[32], x[32];
 
-	fprintf(f, "\nPer connection:\n%7s %-15s %-5s %-47s %13s %13s\n", "PID", "COMM", "PROTO",
-		"LOCAL -> REMOTE", "SENT BYTES", "RECV BYTES");
-	for (size_t i = 0; i < n; i++) {
-		const struct ss_conn *c = v[i];
+	table_name(name, sizeof(name), r->comm, sizeof(r->comm));
+	fmt_thousands(k, sizeof(k), r->nconns);
+	snprintf(more, sizeof(more), "(%s more connection%s)", k, r->nconns == 1 ? "" : "s");
+	fprintf(f, "%7u ", r->tgid);
+	table_cell(f, name, 15, true);
+	fprintf(f, " %-5s %-47s %13s %13s\n", "-", more,
+		fmt_thousands(s, sizeof(s), r->n.bytes[SS_SEND]),
+		fmt_thousands(x, sizeof(x), r->n.bytes[SS_RECV]));
+}
+
+static void plain_conns(FILE *f, const struct conn_list *cl)
+{
+	char name[64], l[64], r[64], s[32], x[32], k[32];
+
+	fprintf(f, "\nPer connection (%zu of %s listed, the busiest; --max-conns %zu):\n",
+		cl->n, fmt_thousands(k, sizeof(k), cl->all), cl->max);
+	fprintf(f, "%7s %-15s %-5s %-47s %13s %13s\n", "PID", "COMM", "PROTO", "LOCAL -> REMOTE",
+		"SENT BYTES", "RECV BYTES");
+	for (size_t i = 0; i < cl->n; i++) {
+		const struct ss_conn *c = cl->v[i];
 		char pair[140];
 
 		table_name(name, sizeof(name), c->rec.comm, sizeof(c->rec.comm));
@@ -91,6 +214,8 @@ static void plain_conns(FILE *f, const struct ss_conn **v, size_t n)
 			fmt_thousands(s, sizeof(s), c->n.bytes[SS_SEND]),
 			fmt_thousands(x, sizeof(x), c->n.bytes[SS_RECV]));
 	}
+	for (size_t i = 0; i < cl->nfolds; i++)
+		plain_fold(f, &cl->folds[i]);
 }
 
 static void grand_total(const struct ss_agg *agg, struct ss_counts *sum)
@@ -145,8 +270,7 @@ static void json_counts(struct jw *w, const struct ss_counts *c)
 	jw_u64(w, "recv_calls", c->calls[SS_RECV]);
 }
 
-static void json_summary(FILE *f, const struct ss_agg *agg, const struct ss_conn **v, size_t n,
-			 const struct ss_counts *sum, uint64_t lost, double seconds)
+static void json_procs(FILE *f, const struct ss_agg *agg)
 {
 	struct jw w;
 
@@ -165,33 +289,66 @@ static void json_summary(FILE *f, const struct ss_agg *agg, const struct ss_conn
 		json_counts(&w, &r->total);
 		jw_end(&w);
 	}
-	for (size_t i = 0; i < n; i++)
-		json_conn(f, v[i]);
+}
+
+static void json_folds(FILE *f, const struct conn_list *cl)
+{
+	struct jw w;
+
+	for (size_t i = 0; i < cl->nfolds; i++) {
+		const struct fold_row *r = &cl->folds[i];
+
+		jw_begin(&w, f);
+		jw_str(&w, "type", "connections_folded");
+		jw_u64(&w, "pid", r->tgid);
+		jw_bytes(&w, "comm", r->comm, strnlen(r->comm, sizeof(r->comm)));
+		jw_u64(&w, "connections", r->nconns);
+		json_counts(&w, &r->n);
+		jw_end(&w);
+	}
+}
+
+static void json_summary(FILE *f, const struct ss_agg *agg, const struct conn_list *cl,
+			 const struct ss_counts *sum, uint64_t lost, double seconds)
+{
+	struct jw w;
+
+	json_procs(f, agg);
+	for (size_t i = 0; i < cl->n; i++)
+		json_conn(f, cl->v[i]);
+	json_folds(f, cl);
 	jw_begin(&w, f);
 	jw_str(&w, "type", "total");
 	json_counts(&w, sum);
+	jw_u64(&w, "connections", cl->all);
+	jw_u64(&w, "connections_listed", cl->n);
+	jw_u64(&w, "max_conns", cl->max);
 	jw_u64(&w, "lost_events", lost);
 	jw_double(&w, "duration_seconds", seconds);
 	jw_end(&w);
 }
 
-void top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
-		 double seconds, uint64_t extra_lost)
+int top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
+		double seconds, uint64_t extra_lost, size_t max_conns)
 {
-	size_t n;
-	const struct ss_conn **v = sorted_conns(io, &n);
+	struct conn_list cl;
 	uint64_t lost = ss_io_lost(io) + extra_lost;
 	struct ss_counts sum;
 
+	if (conn_list_build(&cl, io, max_conns)) {
+		conn_list_free(&cl);
+		return -1;
+	}
 	grand_total(agg, &sum);
 	if (json) {
-		json_summary(f, agg, v, n, &sum, lost, seconds);
+		json_summary(f, agg, &cl, &sum, lost, seconds);
 	} else {
 		fprintf(f, "\n%.80s\nSUMMARY (%.1f s)\n\n", "=================================="
 			"==============================================", seconds);
 		plain_procs(f, agg);
-		plain_conns(f, v, n);
+		plain_conns(f, &cl);
 		plain_total(f, &sum, lost);
 	}
-	free(v);
+	conn_list_free(&cl);
+	return 0;
 }

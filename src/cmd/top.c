@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define TOP_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
+#define TOP_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT | OPTS_SUMMARY)
 #define CLEAR	   "\033[H\033[2J"
 
 struct top {
@@ -227,12 +227,14 @@ int cmd_top(int argc, char **argv)
 	if (t.o.verbose)
 		ss_io_describe(t.io, stderr);
 	cmd_ready("top", t.o.verbose);
+	ret = 0;
 	if (run_intervals(&t) && !sample(&t)) {
 		agg_sort_total(t.agg.rows, t.agg.nrows);
-		top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock), 0);
+		if (top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock), 0,
+				t.o.max_conns))
+			ret = cmd_fail("top", "out of memory for the summary");
 	}
 	fflush(stdout);
-	ret = 0;
 out:
 	ss_io_close(t.io);
 	agg_free(&t.agg);

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TRACE_GROUPS   (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT)
+#define TRACE_GROUPS   (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT | OPTS_SUMMARY)
 #define POLL_MS	       20 /* the kernel never wakes us: this bounds latency and fill */
 #define DEFAULT_BUFFER (16u << 20)
 /*
@@ -408,6 +408,8 @@ static void run_events(struct trace *t, struct run_clock *c)
 		if (!run_clock_due(c))
 			continue;
 		report_drops(t);
+		/* reaps closed connections: the kernel table and our memory stay bounded */
+		ss_io_sample(t->io);
 		if (run_pids_gone(&t->o)) {
 			ring_buffer__consume(t->rb);
 			break;
@@ -432,6 +434,7 @@ static int run(struct trace *t)
 	char err[4096];
 	struct run_clock clock;
 	struct ss_agg agg;
+	int ret = 0;
 
 	if (open_trace(t, err, sizeof(err)))
 		return cmd_fail("trace", err);
@@ -449,12 +452,13 @@ static int run(struct trace *t)
 		return 0;
 	if (!ss_io_sample(t->io) && !agg_update(&agg, ss_io_procs(t->io))) {
 		agg_sort_total(agg.rows, agg.nrows);
-		top_summary(stdout, t->io, &agg, t->o.json, run_clock_elapsed(&clock),
-			    t->drops_reported);
+		if (top_summary(stdout, t->io, &agg, t->o.json, run_clock_elapsed(&clock),
+				t->drops_reported, t->o.max_conns))
+			ret = cmd_fail("trace", "out of memory for the summary");
 	}
 	agg_free(&agg);
 	fflush(stdout);
-	return 0;
+	return ret;
 }
 
 int cmd_trace(int argc, char **argv)

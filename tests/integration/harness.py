@@ -15,7 +15,8 @@ import time
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SOCKSCOPE = os.path.join(ROOT, "build", "sockscope")
+# SOCKSCOPE_BIN: another build of it, as `make sanitize` runs its smoke with build/san's
+SOCKSCOPE = os.environ.get("SOCKSCOPE_BIN") or os.path.join(ROOT, "build", "sockscope")
 NETIO = os.path.join(ROOT, "build", "tests", "netio")
 LOCK = "/tmp/sockscope-bpf.lock"
 MODULE_TIMEOUT = float(os.environ.get("SOCKSCOPE_MODULE_TIMEOUT", "900"))  # seconds

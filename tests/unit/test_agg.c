@@ -251,6 +251,17 @@ static void test_sort_after_update(void **state)
 	assert_int_equal(agg.rows[1].key.tgid, 10);
 }
 
+/* No process moved data: rows is still NULL, and sorting it is sorting nothing (UBSan checks). */
+static void test_sort_no_rows(void **state)
+{
+	(void)state;
+	update();
+	assert_null(agg.rows);
+	agg_sort(agg.rows, agg.nrows);
+	agg_sort_total(agg.rows, agg.nrows);
+	assert_int_equal(agg.nrows, 0);
+}
+
 #define BY_PID(f)  cmocka_unit_test_setup_teardown(f, setup_pid, teardown)
 #define BY_COMM(f) cmocka_unit_test_setup_teardown(f, setup_comm, teardown)
 
@@ -266,6 +277,7 @@ int main(void)
 		BY_PID(test_many_groups),
 		cmocka_unit_test(test_sort),
 		BY_PID(test_sort_after_update),
+		BY_PID(test_sort_no_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -198,6 +198,23 @@ static void test_defaults(void **state)
 	assert_false(o.json);
 	assert_int_equal(o.attach, SS_MODE_AUTO);
 	assert_int_equal(o.max_sockets, 32768);
+	assert_int_equal(o.max_conns, OPTS_MAX_CONNS);
+}
+
+/* --max-conns: only where the summary is (top, trace), 0 to 2^20. */
+static void test_max_conns(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_groups(GROUPS | OPTS_SUMMARY, NULL, ARGV("--max-conns", "5")), 0);
+	assert_int_equal(o.max_conns, 5);
+	assert_int_equal(parse_groups(GROUPS | OPTS_SUMMARY, NULL, ARGV("--max-conns=0")), 0);
+	assert_int_equal(o.max_conns, 0);
+	assert_int_equal(parse_groups(GROUPS | OPTS_SUMMARY, NULL, ARGV("--max-conns", "-1")), -1);
+	assert_non_null(strstr(err, "connection count '-1'"));
+	assert_int_equal(parse_groups(GROUPS | OPTS_SUMMARY, NULL, ARGV("--max-conns", "1048577")),
+			 -1);
+	assert_int_equal(parse(ARGV("--max-conns", "5")), -1);
+	assert_non_null(strstr(err, "--max-conns"));
 }
 
 static void test_pid_list(void **state)
@@ -394,6 +411,7 @@ int main(void)
 		T(test_groups_limit_options),
 		T(test_subcommand_options),
 		T(test_defaults),
+		T(test_max_conns),
 		T(test_pid_list),
 		T(test_pid_repeated),
 		T(test_pid_long_list),

@@ -3,9 +3,9 @@
  * netio: the ground truth for sockscope's integration tests. A client sends exactly N bytes
  * to a server and reads back M, each side through the socket call the test names (write,
  * send, sendto, sendmsg, sendmmsg, writev, sendfile, splice, io_uring / read, recv, recvfrom,
- * recvmsg, recvmmsg, readv, io_uring), over TCP or UDP, IPv4 or IPv6. Each side sums what its calls returned
- * and prints it with its PID and addresses as one JSON line, to compare with what sockscope
- * reported.
+ * recvmsg, recvmmsg, readv, io_uring, splice into a pipe), over TCP or UDP, IPv4 or IPv6.
+ * Each side sums what its calls returned and prints it with its PID and addresses as one JSON
+ * line, to compare with what sockscope reported.
  *
  * Both sides start, print a "ready" line (the server with its port), and wait for a byte on
  * stdin before moving any data, so that the test can start sockscope with their PIDs first.
@@ -214,6 +214,27 @@ static void send_all(struct side *s, const char *call, unsigned long long total)
 	}
 }
 
+/* Into a pipe, as proxies do: the bytes leave the socket by splice(2), not by a read. */
+static ssize_t splice_in(int fd, char *buf, size_t n)
+{
+	static int p[2] = { -1, -1 };
+	ssize_t r, got = 0;
+
+	if (p[0] < 0 && pipe(p))
+		die("pipe");
+	if (n > 65536)
+		n = 65536; /* what a pipe holds */
+	r = splice(fd, NULL, p[1], NULL, n, 0);
+	while (r > 0 && got < r) {
+		ssize_t k = read(p[0], buf + got, (size_t)(r - got));
+
+		if (k <= 0)
+			die("read from pipe");
+		got += k;
+	}
+	return r;
+}
+
 static ssize_t recv_once(struct side *s, const char *call, char *buf, size_t n)
 {
 	struct iovec iov[2] = { { buf, n / 2 }, { buf + n / 2, n - n / 2 } };
@@ -233,6 +254,8 @@ static ssize_t recv_once(struct side *s, const char *call, char *buf, size_t n)
 		return readv(s->fd, iov, 2);
 	if (!strcmp(call, "io_uring"))
 		return uring_op(s->fd, buf, n, false);
+	if (!strcmp(call, "splice"))
+		return splice_in(s->fd, buf, n);
 	if (!strcmp(call, "recvmmsg")) {
 		struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
 					 { .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } } };

@@ -139,7 +139,8 @@ class TestPrometheus(unittest.TestCase):
                     pass
 
             for proto in ("tcp", "udp"):
-                ex = Exchange(T(), proto, 4, ns, pairs=[("write", "read"), ("send", "recv")],
+                ex = Exchange(T(), proto, 4, ns, pairs=[("write", "read"), ("send", "recv"),
+                                                        ("write", "splice")],
                               sizes=lambda i: (2000003 + i, 40009 + i) if proto == "tcp"
                               else (30011 + i, 5003 + i))
                 for server, client in ex.peers:

@@ -118,7 +118,7 @@ static __always_inline __u32 owner_of(const struct ss_tcp_info *i)
 static __always_inline void claim(struct ss_tcp_info *i, __u8 role)
 {
 	i->owner = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(i->comm, sizeof(i->comm));
+	process_comm(i->comm);
 	i->role = role;
 	i->first_ns = bpf_ktime_get_ns();
 	i->age_known = 1;

@@ -3,8 +3,8 @@
  * netio: the ground truth for sockscope's integration tests. A client sends exactly N bytes
  * to a server and reads back M, each side through the socket call the test names (write,
  * send, sendto, sendmsg, sendmmsg, writev, sendfile, splice, io_uring / read, recv, recvfrom,
- * recvmsg, recvmmsg, readv, io_uring, splice into a pipe), over TCP or UDP, IPv4 or IPv6.
- * Each side sums what its calls returned and prints it with its PID and addresses as one JSON
+ * recvmsg, recvmmsg, readv, io_uring, splice into a pipe, zerocopy), over TCP or UDP, IPv4
+ * or IPv6. Each side sums what its calls returned and prints it with its PID and addresses as one JSON
  * line, to compare with what sockscope reported.
  *
  * Both sides start, print a "ready" line (the server with its port), and wait for a byte on
@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/tcp.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -235,6 +237,38 @@ static ssize_t splice_in(int fd, char *buf, size_t n)
 	return r;
 }
 
+#define ZC_MAP (1 << 20)
+
+/*
+ * getsockopt(TCP_ZEROCOPY_RECEIVE): whole pages of the receive queue are mapped at a mapping
+ * of the socket, the rest is copied into a copybuf; no read call takes the data. Returns the
+ * bytes it consumed; when it consumed none, a plain recv says whether the stream ended.
+ */
+static ssize_t zerocopy_in(int fd, char *buf, size_t n)
+{
+	static void *map;
+	struct tcp_zerocopy_receive zc;
+	socklen_t zl = sizeof(zc);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (!map && (map = mmap(NULL, ZC_MAP, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		die("mmap of the socket");
+	if (poll(&p, 1, -1) < 0)
+		return -1;
+	memset(&zc, 0, sizeof(zc));
+	zc.address = (uintptr_t)map;
+	zc.length = ZC_MAP;
+	zc.copybuf_address = (uintptr_t)buf;
+	zc.copybuf_len = (int)n;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_ZEROCOPY_RECEIVE, &zc, &zl))
+		return -1;
+	if (zc.length && madvise(map, zc.length, MADV_DONTNEED))
+		die("madvise");
+	if (zc.length || zc.copybuf_len > 0)
+		return (ssize_t)zc.length + (zc.copybuf_len > 0 ? zc.copybuf_len : 0);
+	return recv(fd, buf, n, 0); /* readable, yet nothing to map or copy: the end? */
+}
+
 static ssize_t recv_once(struct side *s, const char *call, char *buf, size_t n)
 {
 	struct iovec iov[2] = { { buf, n / 2 }, { buf + n / 2, n - n / 2 } };
@@ -256,6 +290,8 @@ static ssize_t recv_once(struct side *s, const char *call, char *buf, size_t n)
 		return uring_op(s->fd, buf, n, false);
 	if (!strcmp(call, "splice"))
 		return splice_in(s->fd, buf, n);
+	if (!strcmp(call, "zerocopy"))
+		return zerocopy_in(s->fd, buf, n);
 	if (!strcmp(call, "recvmmsg")) {
 		struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
 					 { .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } } };

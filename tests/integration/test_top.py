@@ -200,6 +200,63 @@ class TestBypassingReceives(TopCase):
         self.each("raw_tp", self.ZEROCOPY)
 
 
+class TestKernelCheck(TopCase):
+    """top --check-kernel holds the per-call sums against each TCP socket's own records
+    (copied_seq, rcv_nxt, bytes_received; write_seq, snd_una, bytes_acked): they agree on
+    every path sockscope counts, and a path it does not count (io_uring's IORING_OP_SPLICE,
+    which makes no syscall of its own) shows as a disagreement of exactly its bytes."""
+
+    def check(self, pairs):
+        """Runs the pairs with their connections held open until the check has settled."""
+        peers, sc = [], None
+        try:
+            for i, (snd, rcv) in enumerate(pairs):
+                peers.append(h.start_pair("tcp", "127.0.0.1", "127.0.0.1", snd, rcv,
+                                          300007 + i, 20011 + i, hold=True))
+            pids = ",".join(str(p.pid) for pair in peers for p in pair)
+            sc = h.Sockscope(["top", "--json", "-i", "0.2", "--check-kernel", "-p", pids])
+            for server, client in peers:
+                server.go()
+                client.go()
+            results = [p.report() for pair in peers for p in pair]
+            time.sleep(1.5)  # intervals in which nothing moves: the check settles
+            for pair in peers:
+                for p in pair:
+                    p.release()
+            status, _, err = sc.finish(timeout=30)
+        finally:
+            for pair in peers:
+                for p in pair:
+                    p.stop()
+            if sc:
+                sc.kill()
+        self.assertEqual(status, 0, err)
+        lines = sc.json_lines()
+        total = h.by_type(lines, "kernel_check_total")
+        self.assertEqual(len(total), 1, lines[-3:])
+        return results, lines, total[0]
+
+    def test_agrees_with_the_kernel(self):
+        pairs = [("write", "read"), ("sendmsg", "splice"), ("writev", "zerocopy"),
+                 ("splice", "recv")]
+        results, lines, total = self.check(pairs)
+        self.assert_exact(results, lines, 4, intervals=False)
+        self.assertEqual(h.by_type(lines, "kernel_check"), [])
+        self.assertEqual((total["checked"], total["disagree"]), (2 * len(pairs), 0))
+
+    def test_catches_a_path_not_counted(self):
+        """Both sides read with IORING_OP_SPLICE (the client its reply)."""
+        results, lines, total = self.check([("write", "uring_splice")])
+        bad = {l["pid"]: l for l in h.by_type(lines, "kernel_check")}
+        self.assertEqual(set(bad), {r["pid"] for r in results}, bad)
+        for r in results:
+            b = bad[r["pid"]]
+            self.assertEqual(b["local"], "127.0.0.1:%d" % r["lport"])
+            self.assertEqual((b["recv_bytes"], b["kernel_recv_bytes"]), (0, r["received"]))
+            self.assertEqual((b["sent_bytes"], b["kernel_sent_bytes"]), (r["sent"], r["sent"]))
+        self.assertEqual((total["checked"], total["disagree"]), (2, 2))
+
+
 RENAMED = r"""
 import ctypes, socket, sys, threading
 libc = ctypes.CDLL(None)

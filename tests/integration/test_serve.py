@@ -181,6 +181,14 @@ class TestPrometheus(unittest.TestCase):
         wait_for(lambda: self.value('sum(sockscope_tcp_resets_total{dir="received"})'),
                  what="resets")
 
+    def test_drops_attributed_to_the_owner(self):
+        """iptables drops the servers' incoming segments before any socket lookup: the kernel
+        names no socket, and the drop is still the server's, found by its addresses."""
+        servers = "|".join(str(r["pid"]) for r in self.results
+                           if r["role"] == "server" and r["proto"] == "tcp")
+        expr = 'sum(sockscope_tcp_drops_total{reason="NETFILTER_DROP",pid=~"%s"})' % servers
+        wait_for(lambda: self.value(expr), what=expr)
+
     def test_dashboard_queries_return_data(self):
         with open(os.path.join(h.ROOT, "contrib", "grafana-dashboard.json")) as f:
             dash = json.load(f)

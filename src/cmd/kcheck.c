@@ -111,6 +111,7 @@ static void sum_counted(struct kcheck *k, const struct htab *conns)
 static void report(FILE *f, bool json, const struct sock_sum *s)
 {
 	char l[64], r[64];
+	struct jw w;
 
 	fmt_endpoint(l, sizeof(l), s->a.family, s->a.laddr, s->a.lport);
 	fmt_endpoint(r, sizeof(r), s->a.family, s->a.raddr, s->a.rport);
@@ -121,8 +122,6 @@ static void report(FILE *f, bool json, const struct sock_sum *s)
 			(unsigned long long)s->counted[SS_SEND], (unsigned long long)s->kernel[SS_SEND]);
 		return;
 	}
-	struct jw w;
-
 	jw_begin(&w, f);
 	jw_str(&w, "type", "kernel_check");
 	jw_u64(&w, "pid", s->pid);
@@ -190,13 +189,13 @@ int kcheck_run(struct kcheck *k, const struct htab *conns, FILE *f, bool json)
 
 void kcheck_summary(const struct kcheck *k, FILE *f, bool json)
 {
+	struct jw w;
+
 	if (!json) {
 		fprintf(f, "kernel check: %llu TCP sockets checked, %llu disagree\n",
 			(unsigned long long)k->checked, (unsigned long long)k->disagree);
 		return;
 	}
-	struct jw w;
-
 	jw_begin(&w, f);
 	jw_str(&w, "type", "kernel_check_total");
 	jw_u64(&w, "checked", k->checked);

@@ -50,6 +50,14 @@ static const struct ss_prog_ref recv_kprobe[] = {
 	END,
 };
 
+static const struct ss_prog_ref bypass_tp[] = {
+	{ "splice_enter_tp", "syscalls/sys_enter_splice" },
+	{ "splice_exit_tp", "syscalls/sys_exit_splice" },
+	{ "getsockopt_enter_tp", "syscalls/sys_enter_getsockopt" },
+	{ "getsockopt_exit_tp", "syscalls/sys_exit_getsockopt" },
+	END,
+};
+
 static const struct ss_prog_ref release_cg[] = { { "sock_release_cgroup", "sock_release" }, END };
 static const struct ss_prog_ref cookie_cg[] = {
 	{ "sock_create_cgroup", "sock_create" },
@@ -126,6 +134,13 @@ const struct ss_hook hook_sock_recv = {
 		  { SS_MODE_FENTRY, recv_fexit }, { SS_MODE_KPROBE, recv_kprobe } },
 };
 
+/* every attach mode counts these the same way: see recv_bypass.bpf.h */
+const struct ss_hook hook_recv_bypass = {
+	.name = "recv_bypass",
+	.what = "TCP bytes read by splice(2) or TCP_ZEROCOPY_RECEIVE, which bypass sock_recv",
+	.ways = { { SS_MODE_TRACEPOINT, bypass_tp } },
+};
+
 const struct ss_hook hook_sock_release = {
 	.name = "sock_release",
 	.what = "sockets closed, so their records can be reaped",
@@ -147,10 +162,12 @@ const struct ss_hook hook_mmsg_entry = {
 const struct ss_hook_use ss_hook_uses[] = {
 	{ "top, serve", &hook_sock_send, NULL },
 	{ "top, serve", &hook_sock_recv, NULL },
+	{ "top, serve", &hook_recv_bypass, NULL },
 	{ "top, serve", &hook_sock_release, NULL },
-	{ "top, serve", &hook_sock_cookie, "only with raw_tp or kprobe counting" },
+	{ "top, serve", &hook_sock_cookie, NULL },
 	{ "trace", &hook_sock_send, NULL },
 	{ "trace", &hook_sock_recv, NULL },
+	{ "trace", &hook_recv_bypass, NULL },
 	{ "trace", &hook_mmsg_entry, "only with --payload" },
 	{ "conns, serve", &hook_conn_iter, NULL },
 	{ "conns, serve", &hook_conn_state, NULL },

@@ -7,6 +7,7 @@
 
 extern const struct ss_hook hook_sock_send;
 extern const struct ss_hook hook_sock_recv;
+extern const struct ss_hook hook_recv_bypass;
 extern const struct ss_hook hook_sock_release;
 extern const struct ss_hook hook_sock_cookie;
 extern const struct ss_hook hook_mmsg_entry;

@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { CH_SEND, CH_RECV, CH_RELEASE, CH_COOKIE, CH_COUNT };
+enum { CH_SEND, CH_RECV, CH_BYPASS, CH_RELEASE, CH_COOKIE, CH_COUNT };
 
 struct slot_sum {
 	struct ss_sock_key key;
@@ -84,14 +84,19 @@ static int choose_hooks(struct ss_io *io, const struct ss_opts *o, char *err, si
 	struct ld_hook hooks[CH_COUNT] = {
 		{ &hook_sock_send, true },
 		{ &hook_sock_recv, true },
+		{ &hook_recv_bypass, false, "TCP data read by splice(2) or zerocopy is not counted" },
 		{ &hook_sock_release, false, "records of closed sockets stay until the table fills" },
 		{ &hook_sock_cookie, false, "sockets older than their first call may merge" },
 	};
 
 	if (ld_choose(hooks, CH_COOKIE, o->attach, io->ch, err, len))
 		return -1;
-	/* typed hooks make cookies themselves; untyped ones need the cgroup programs' help */
-	if (!ld_untyped(&io->ch[CH_SEND]) && !ld_untyped(&io->ch[CH_RECV]))
+	/*
+	 * typed hooks make cookies themselves; untyped ones (the bypass hook is always untyped)
+	 * need the cgroup programs' help, or one socket would be counted under two ids
+	 */
+	if (!ld_untyped(&io->ch[CH_SEND]) && !ld_untyped(&io->ch[CH_RECV]) &&
+	    io->ch[CH_BYPASS].way < 0)
 		hooks[CH_COOKIE].hook = NULL;
 	return ld_choose(hooks + CH_COOKIE, 1, o->attach, io->ch + CH_COOKIE, err, len);
 }

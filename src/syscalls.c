@@ -17,7 +17,8 @@ struct nr_name {
 static const struct nr_name table[] = {
 	{ 0, "read" },	     { 1, "write" },	   { 17, "pread64" },   { 18, "pwrite64" },
 	{ 19, "readv" },     { 20, "writev" },     { 40, "sendfile" },  { 44, "sendto" },
-	{ 45, "recvfrom" },  { 46, "sendmsg" },    { 47, "recvmsg" },   { 275, "splice" },
+	{ 45, "recvfrom" },  { 46, "sendmsg" },    { 47, "recvmsg" },   { 55, "getsockopt" },
+	{ 275, "splice" },
 	{ 295, "preadv" },   { 296, "pwritev" },   { 299, "recvmmsg" }, { 307, "sendmmsg" },
 	{ 327, "preadv2" },  { 328, "pwritev2" },  { 426, "io_uring" },
 };
@@ -29,7 +30,8 @@ static const struct nr_name table[] = {
 	{ 63, "read" },	     { 64, "write" },	   { 65, "readv" },	{ 66, "writev" },
 	{ 67, "pread64" },   { 68, "pwrite64" },   { 69, "preadv" },	{ 70, "pwritev" },
 	{ 71, "sendfile" },  { 76, "splice" },	   { 206, "sendto" },	{ 207, "recvfrom" },
-	{ 211, "sendmsg" },  { 212, "recvmsg" },   { 243, "recvmmsg" }, { 269, "sendmmsg" },
+	{ 209, "getsockopt" }, { 211, "sendmsg" }, { 212, "recvmsg" }, { 243, "recvmmsg" },
+	{ 269, "sendmmsg" },
 	{ 286, "preadv2" },  { 287, "pwritev2" },  { 426, "io_uring" },
 };
 #else

@@ -42,7 +42,24 @@ static __always_inline bool pid_selected(__u32 tgid)
 	return pid_bits[(tgid >> 6) & (SS_PID_WORDS - 1)] & (1ULL << (tgid & 63));
 }
 
-/* Filters that depend on the current task but not on the socket: tested once per slot fill. */
+/*
+ * The current process's name: its thread group leader's comm, as ps and top show it, not the
+ * calling thread's (a worker thread may have renamed itself, as libmicrohttpd's do). Two probe
+ * reads: callers take it only when they fill a record, never per call.
+ */
+static __always_inline void process_comm(char comm[SS_COMM_LEN])
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	if (bpf_core_read_str(comm, SS_COMM_LEN, &leader->comm) < 0)
+		bpf_get_current_comm(comm, SS_COMM_LEN);
+}
+
+/*
+ * Filters that depend on the current task but not on the socket: tested once per slot fill.
+ * comm is the process's name (process_comm).
+ */
 static __always_inline bool task_selected(__u32 tgid, char comm[SS_COMM_LEN])
 {
 	if (tgid == filt.self_tgid)

@@ -31,6 +31,18 @@ struct {
 	__type(value, struct ss_tcp_info);
 } infos SEC(".maps");
 
+/*
+ * Owners by connection (addresses as the local socket sees them), for drops whose packet
+ * comes without its socket, such as a firewall's before socket lookup: set once a socket's
+ * owner and addresses are both known, removed when it is destroyed. serve's counters only.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ss_addrs);
+	__type(value, __u32);
+} owners SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -115,11 +127,17 @@ static __always_inline __u32 owner_of(const struct ss_tcp_info *i)
 	return i ? i->owner : 0;
 }
 
+static __always_inline void note_owner(const struct ss_tcp_info *i)
+{
+	if (want_totals && i->owner && i->a.lport && i->a.rport)
+		bpf_map_update_elem(&owners, &i->a, &i->owner, BPF_ANY);
+}
+
 /* The current task owns the socket: it connected, listened or accepted just now. */
 static __always_inline void claim(struct ss_tcp_info *i, __u8 role)
 {
 	i->owner = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(i->comm, sizeof(i->comm));
+	process_comm(i->comm);
 	i->role = role;
 	i->first_ns = bpf_ktime_get_ns();
 	i->age_known = 1;
@@ -173,6 +191,7 @@ static __always_inline int on_state(struct sock *sk, int old, int new, bool type
 		i->a.proto = IPPROTO_TCP;
 		if (old == TCP_SYN_SENT)
 			bump(i->owner, SS_TT_OPENED, SS_ROLE_CLIENT, 1);
+		note_owner(i);
 	}
 	/* connect() and listen() run in the owner's context; a passive child is owned by
 	 * whoever accepts it, which the accept hook learns */

@@ -26,23 +26,50 @@ int BPF_PROG(conn_bad_csum_raw, struct sk_buff *skb)
 	return on_bad_csum(skb);
 }
 
+#define DROP_REASON(name) bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_##name)
+#define DROP_REASON_IS(r, name)                                                                   \
+	(bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_##name) &&              \
+	 (r) == DROP_REASON(name))
+
+/*
+ * kfree_skb also reports frees that lose nothing, which a drop count must leave out (docs/
+ * metrics.md lists them): below NOT_SPECIFIED, packets not dropped at all (NOT_DROPPED_YET,
+ * CONSUMED); NOT_SPECIFIED, which kernels before 6.7 give the queues of every socket freed
+ * at close, so that 200 plain connections showed as 200 drops; QUEUE_PURGE, its name since;
+ * SOCKET_CLOSE, data for a socket its owner has closed. The values move between kernels:
+ * CO-RE takes them from the running kernel's BTF, and names it lacks are skipped.
+ */
+static __always_inline bool lost_something(__u32 reason)
+{
+	if (reason <= DROP_REASON(NOT_SPECIFIED))
+		return false;
+	return !DROP_REASON_IS(reason, QUEUE_PURGE) && !DROP_REASON_IS(reason, SOCKET_CLOSE);
+}
+
 /*
  * A dropped TCP packet: the socket is the one the kernel names (the receiving socket since
- * 6.10, else the skb's owner); without one, user space matches the addresses to a socket.
+ * 6.10, else the skb's owner); without one, serve's counter finds the owner by the packet's
+ * addresses (owners) and conns --events' user space matches them to a socket.
  */
 static __always_inline int on_drop(const struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
 {
 	struct sock *sk = rx_sk ?: BPF_CORE_READ(skb, sk);
 	struct ss_addrs a = {};
 
-	if (reason <= SKB_DROP_REASON_NOT_SPECIFIED - 1 || !read_skb_addrs(skb, &a))
-		return 0;
+	__u32 owner = 0, *known;
 	__u64 id;
+
+	if (!lost_something(reason) || !read_skb_addrs(skb, &a))
+		return 0;
 
 	if (sk && !is_tcp(sk))
 		sk = NULL;
 	id = sk ? sock_id(sk, false) : 0;
-	bump(sk ? owner_of(bpf_map_lookup_elem(&infos, &id)) : 0, SS_TT_DROP, reason, 1);
+	if (sk)
+		owner = owner_of(bpf_map_lookup_elem(&infos, &id));
+	else if ((known = bpf_map_lookup_elem(&owners, &a)))
+		owner = *known;
+	bump(owner, SS_TT_DROP, reason, 1);
 	if (want_events)
 		emit(sk, id, &a, SS_CEV_DROP, reason, 0, 0, 0);
 	return 0;
@@ -103,6 +130,7 @@ static __always_inline int on_accept(long fd)
 		claim(i, SS_ROLE_SERVER);
 		i->first_ns = first; /* born at the handshake, not at accept() */
 		bump(i->owner, SS_TT_OPENED, SS_ROLE_SERVER, 1);
+		note_owner(i);
 	}
 	return 0;
 }

@@ -65,6 +65,8 @@ int conn_iter(struct bpf_iter__task_file *ctx)
 	fill_row(sk, r.sock_id, &r);
 	if (i && r.a.lport)
 		i->a = r.a;
+	if (i)
+		note_owner(i);
 	if (row_selected(&r))
 		bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
@@ -97,6 +99,8 @@ static __always_inline int on_destroy(struct sock *sk, bool typed)
 		return 0;
 	r.sock_id = sock_id(sk, typed);
 	i = bpf_map_lookup_elem(&infos, &r.sock_id);
+	if (i && want_totals)
+		bpf_map_delete_elem(&owners, &i->a);
 	if (!i || !i->owner)
 		goto out; /* never owned by a process we could name */
 	r.pid = i->owner;

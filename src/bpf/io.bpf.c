@@ -84,7 +84,7 @@ static __always_inline __u16 admit(struct sock *sk, struct ss_sock_key *key)
 	if (!rec.a.proto)
 		return SS_SLOT_IGNORE;
 	read_sock_addrs(sk, &rec.a, false);
-	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
+	process_comm(rec.comm);
 	if (!sock_selected(&rec.a) || !task_selected(key->tgid, rec.comm))
 		return SS_SLOT_IGNORE;
 

@@ -10,6 +10,7 @@
  * values: fexit first (typed arguments), kprobe/kretprobe pairs as the last resort. Before
  * 6.5, sendfile and splice reach TCP and UDP through ->sendpage, not ->sendmsg, hence the
  * *_sendpage programs; they are optional, as newer kernels do not have those functions.
+ * Receives that bypass all of these (splice from TCP, TCP zerocopy) are in recv_bypass.bpf.h.
  */
 #ifndef SOCKSCOPE_SOCK_HOOKS_BPF_H
 #define SOCKSCOPE_SOCK_HOOKS_BPF_H
@@ -194,5 +195,7 @@ KPROBE_PAIR(udp_sendpage, KFN_UDP_PAGE, SS_SEND, !is_inet6(sk))
 KPROBE_PAIR(tcp_recvmsg, KFN_TCP_RECV, SS_RECV, true)
 KPROBE_PAIR(udp_recvmsg, KFN_UDP_RECV, SS_RECV, true)
 KPROBE_PAIR(udpv6_recvmsg, KFN_UDP6_RECV, SS_RECV, true)
+
+#include "recv_bypass.bpf.h"
 
 #endif /* SOCKSCOPE_SOCK_HOOKS_BPF_H */

@@ -203,6 +203,7 @@ static __always_inline bool describe(struct sock *sk, long ret, int dir, struct 
 				     struct pt_regs **regs, bool typed)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	char pcomm[SS_COMM_LEN] = {};
 	struct task_struct *task;
 
 	e->pid = pid_tgid >> 32;
@@ -218,8 +219,11 @@ static __always_inline bool describe(struct sock *sk, long ret, int dir, struct 
 	/* before the filters: -d must match the peer an unconnected send names */
 	if (dir == SS_SEND && !e->a.rport && e->a.proto == IPPROTO_UDP)
 		peer_from_call(*regs, e);
+	/* an event names its thread (it shows the tid); -c matches the process, as in top */
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	if (!sock_selected(&e->a) || !task_selected(e->pid, e->comm))
+	if (filt.comm_on)
+		process_comm(pcomm);
+	if (!sock_selected(&e->a) || !task_selected(e->pid, pcomm))
 		return false;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->tid = (__u32)pid_tgid;

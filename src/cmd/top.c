@@ -5,6 +5,7 @@
  * (io.bpf.c); this file reads the totals each interval and presents them.
  */
 #include "cmd.h"
+#include "kcheck.h"
 #include "../agg.h"
 #include "../io.h"
 #include "../opts.h"
@@ -27,12 +28,20 @@ struct top {
 	struct ss_io *io;
 	struct ss_agg agg;
 	struct run_clock clock;
+	bool check_kernel;
+	struct kcheck *kc;
 };
+
+enum { OPT_CHECK_KERNEL = 5000 };
 
 static int top_option(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
 	struct top *t = ctx;
 
+	if (opt == OPT_CHECK_KERNEL) {
+		t->check_kernel = true;
+		return 0;
+	}
 	if (opt != 'b')
 		return 1;
 	if (!strcmp(arg, "pid") || !strcmp(arg, "comm")) {
@@ -49,7 +58,10 @@ static void usage(FILE *f)
 	      "Shows, every interval, each process that sent or received TCP/UDP data: bytes and\n"
 	      "calls in the interval and in total. Ends with a summary per process and per\n"
 	      "connection on Ctrl-C, SIGTERM, --count, --duration, or when all -p processes exit.\n\n"
-	      "      --by pid|comm       one row per process (default) or per process name\n",
+	      "      --by pid|comm       one row per process (default) or per process name\n"
+	      "      --check-kernel      check each TCP socket opened after start against the\n"
+	      "                          kernel's own records of what was read and written;\n"
+	      "                          report every disagreement (a path not counted)\n",
 	      f);
 	opts_usage(f, TOP_GROUPS, 1, "intervals");
 	fputs("\nExamples:\n"
@@ -165,6 +177,9 @@ static int sample(struct top *t)
 	if (ss_io_sample(t->io) || agg_update(&t->agg, ss_io_procs(t->io)))
 		return -1;
 	agg_sort(t->agg.rows, t->agg.nrows);
+	/* JSON objects go with the rest; text lines to stderr, past a clearing table */
+	if (t->kc && kcheck_run(t->kc, ss_io_conns(t->io), t->o.json ? stdout : stderr, t->o.json))
+		return -1;
 	return 0;
 }
 
@@ -205,7 +220,10 @@ static bool run_intervals(struct top *t)
 int cmd_top(int argc, char **argv)
 {
 	struct top t = { .by = SS_BY_PID };
-	struct ss_cmd_opts cmd = { "b:", (const struct option[]){ { "by", 1, NULL, 'b' }, { 0 } },
+	struct ss_cmd_opts cmd = { "b:",
+				   (const struct option[]){ { "by", 1, NULL, 'b' },
+							    { "check-kernel", 0, NULL, OPT_CHECK_KERNEL },
+							    { 0 } },
 				   top_option, &t };
 	char err[4096];
 	int ret = 1;
@@ -224,6 +242,10 @@ int cmd_top(int argc, char **argv)
 		ret = cmd_fail("top", err);
 		goto out;
 	}
+	if (t.check_kernel && !(t.kc = kcheck_open(&t.o, err, sizeof(err)))) {
+		ret = cmd_fail("top", err);
+		goto out;
+	}
 	if (t.o.verbose)
 		ss_io_describe(t.io, stderr);
 	cmd_ready("top", t.o.verbose);
@@ -233,9 +255,12 @@ int cmd_top(int argc, char **argv)
 		if (top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock), 0,
 				t.o.max_conns))
 			ret = cmd_fail("top", "out of memory for the summary");
+		if (t.kc)
+			kcheck_summary(t.kc, t.o.json ? stdout : stderr, t.o.json);
 	}
 	fflush(stdout);
 out:
+	kcheck_close(t.kc);
 	ss_io_close(t.io);
 	agg_free(&t.agg);
 	opts_free(&t.o);

@@ -36,7 +36,7 @@
  */
 #define DEFAULT_PAYLOAD_BUFFER (64u << 20)
 
-enum { CH_SEND, CH_RECV, CH_MMSG, CH_COUNT };
+enum { CH_SEND, CH_RECV, CH_BYPASS, CH_MMSG, CH_COUNT };
 enum { OPT_PAYLOAD = 2000, OPT_HEX, OPT_TIMESTAMP, OPT_BUFFER };
 
 /* Addresses formatted once per connection, not once per event (they are most of a line). */
@@ -344,6 +344,7 @@ static int load(struct trace *t, char *err, size_t len)
 	struct ld_hook hooks[CH_COUNT] = {
 		{ &hook_sock_send, true },
 		{ &hook_sock_recv, true },
+		{ &hook_recv_bypass, false, "TCP data read by splice(2) or zerocopy is not traced" },
 		{ t->payload ? &hook_mmsg_entry : NULL, false,
 		  "sendmmsg/recvmmsg payloads show their first datagram" },
 	};

@@ -3,9 +3,9 @@
  * netio: the ground truth for sockscope's integration tests. A client sends exactly N bytes
  * to a server and reads back M, each side through the socket call the test names (write,
  * send, sendto, sendmsg, sendmmsg, writev, sendfile, splice, io_uring / read, recv, recvfrom,
- * recvmsg, recvmmsg, readv, io_uring), over TCP or UDP, IPv4 or IPv6. Each side sums what its calls returned
- * and prints it with its PID and addresses as one JSON line, to compare with what sockscope
- * reported.
+ * recvmsg, recvmmsg, readv, io_uring, splice into a pipe, uring_splice, zerocopy), over TCP or
+ * UDP, IPv4 or IPv6. Each side sums what its calls returned and prints it with its PID and
+ * addresses as one JSON line, to compare with what sockscope reported.
  *
  * Both sides start, print a "ready" line (the server with its port), and wait for a byte on
  * stdin before moving any data, so that the test can start sockscope with their PIDs first.
@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/tcp.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -45,8 +47,11 @@ struct side {
 	unsigned long long send_calls, recv_calls; /* socket-level calls that moved data */
 };
 
-/* One io_uring operation, submitted and waited for; returns its result like a syscall. */
-static ssize_t uring_op(int fd, void *buf, size_t n, bool send)
+/*
+ * One io_uring operation, submitted and waited for; returns its result like a syscall.
+ * pipe_w >= 0: a splice from fd into that pipe (IORING_OP_SPLICE), instead of send/recv.
+ */
+static ssize_t uring_io(int fd, void *buf, size_t n, bool send, int pipe_w)
 {
 	static struct io_uring ring;
 	static bool ready;
@@ -58,7 +63,9 @@ static ssize_t uring_op(int fd, void *buf, size_t n, bool send)
 		return -1;
 	ready = true;
 	sqe = io_uring_get_sqe(&ring);
-	if (send)
+	if (pipe_w >= 0)
+		io_uring_prep_splice(sqe, fd, -1, pipe_w, -1, (unsigned)n, 0);
+	else if (send)
 		io_uring_prep_send(sqe, fd, buf, n, 0);
 	else
 		io_uring_prep_recv(sqe, fd, buf, n, 0);
@@ -71,6 +78,11 @@ static ssize_t uring_op(int fd, void *buf, size_t n, bool send)
 		return -1;
 	}
 	return res;
+}
+
+static ssize_t uring_op(int fd, void *buf, size_t n, bool send)
+{
+	return uring_io(fd, buf, n, send, -1);
 }
 
 static void die(const char *fmt, ...)
@@ -214,6 +226,62 @@ static void send_all(struct side *s, const char *call, unsigned long long total)
 	}
 }
 
+/*
+ * Into a pipe, as proxies do: the bytes leave the socket by splice(2), or io_uring's
+ * IORING_OP_SPLICE, not by a read.
+ */
+static ssize_t splice_in(int fd, char *buf, size_t n, bool uring)
+{
+	static int p[2] = { -1, -1 };
+	ssize_t r, got = 0;
+
+	if (p[0] < 0 && pipe(p))
+		die("pipe");
+	if (n > 65536)
+		n = 65536; /* what a pipe holds */
+	r = uring ? uring_io(fd, NULL, n, false, p[1]) : splice(fd, NULL, p[1], NULL, n, 0);
+	while (r > 0 && got < r) {
+		ssize_t k = read(p[0], buf + got, (size_t)(r - got));
+
+		if (k <= 0)
+			die("read from pipe");
+		got += k;
+	}
+	return r;
+}
+
+#define ZC_MAP (1 << 20)
+
+/*
+ * getsockopt(TCP_ZEROCOPY_RECEIVE): whole pages of the receive queue are mapped at a mapping
+ * of the socket, the rest is copied into a copybuf; no read call takes the data. Returns the
+ * bytes it consumed; when it consumed none, a plain recv says whether the stream ended.
+ */
+static ssize_t zerocopy_in(int fd, char *buf, size_t n)
+{
+	static void *map;
+	struct tcp_zerocopy_receive zc;
+	socklen_t zl = sizeof(zc);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (!map && (map = mmap(NULL, ZC_MAP, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		die("mmap of the socket");
+	if (poll(&p, 1, -1) < 0)
+		return -1;
+	memset(&zc, 0, sizeof(zc));
+	zc.address = (uintptr_t)map;
+	zc.length = ZC_MAP;
+	zc.copybuf_address = (uintptr_t)buf;
+	zc.copybuf_len = (int)n;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_ZEROCOPY_RECEIVE, &zc, &zl))
+		return -1;
+	if (zc.length && madvise(map, zc.length, MADV_DONTNEED))
+		die("madvise");
+	if (zc.length || zc.copybuf_len > 0)
+		return (ssize_t)zc.length + (zc.copybuf_len > 0 ? zc.copybuf_len : 0);
+	return recv(fd, buf, n, 0); /* readable, yet nothing to map or copy: the end? */
+}
+
 static ssize_t recv_once(struct side *s, const char *call, char *buf, size_t n)
 {
 	struct iovec iov[2] = { { buf, n / 2 }, { buf + n / 2, n - n / 2 } };
@@ -233,6 +301,12 @@ static ssize_t recv_once(struct side *s, const char *call, char *buf, size_t n)
 		return readv(s->fd, iov, 2);
 	if (!strcmp(call, "io_uring"))
 		return uring_op(s->fd, buf, n, false);
+	if (!strcmp(call, "splice"))
+		return splice_in(s->fd, buf, n, false);
+	if (!strcmp(call, "uring_splice"))
+		return splice_in(s->fd, buf, n, true);
+	if (!strcmp(call, "zerocopy"))
+		return zerocopy_in(s->fd, buf, n);
 	if (!strcmp(call, "recvmmsg")) {
 		struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
 					 { .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } } };

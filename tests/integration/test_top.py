@@ -4,6 +4,7 @@ byte counts through every socket call, over TCP and UDP, IPv4 and IPv6, on loopb
 across a veth pair between two namespaces; sockscope must report exactly those counts for
 each PID and each connection."""
 
+import contextlib
 import os
 import subprocess
 import time
@@ -13,7 +14,7 @@ from tests.integration import harness as h
 
 SEND_RECV_TCP = [("write", "read"), ("send", "recv"), ("sendto", "recvfrom"),
                  ("sendmsg", "recvmsg"), ("writev", "readv"), ("sendfile", "read"),
-                 ("splice", "recv"), ("io_uring", "io_uring")]
+                 ("splice", "recv"), ("io_uring", "io_uring"), ("write", "splice")]
 SEND_RECV_UDP = SEND_RECV_TCP + [("sendmmsg", "recvmmsg")]
 
 
@@ -148,6 +149,187 @@ class TestAccuracy(TopCase):
         ex.pids += [server.pid, client.pid]
         results, lines = ex.run()
         self.assert_exact(results, lines, 4)
+
+
+class TestBypassingReceives(TopCase):
+    """Reads that never pass sock_recvmsg: splice(2) from a TCP socket into a pipe, as proxies
+    read, and getsockopt(TCP_ZEROCOPY_RECEIVE). Each attach mode this kernel has counts them
+    exactly (the matrix VMs add fentry/kprobe), over IPv4 and IPv6, loopback and veth, in top
+    and in trace, which names the syscall."""
+
+    CASES = ((4, False), (6, False), (4, True), (6, True))
+    # (pairs, syscalls trace may show for the receives): zerocopy falls back on a plain recv
+    # when there is nothing to map or copy, at the end of the stream
+    SPLICE = ([("write", "splice"), ("splice", "splice")], {"splice"})
+    ZEROCOPY = ([("write", "zerocopy")], {"getsockopt", "recv"})
+
+    def check(self, mode, family, veth, pairs, syscalls):
+        if os.environ.get("SOCKSCOPE_ATTACH"):
+            self.skipTest("the matrix forces its own attach mode")
+        pids = lambda ex: ["-p", ",".join(map(str, ex.pids))]
+        with contextlib.ExitStack() as stack:
+            ns = stack.enter_context(h.NetnsPair()) if veth else None
+            ex = Exchange(self, "tcp", family, ns, pairs=pairs)
+            self.assert_exact(*ex.run(["top", "--json", "-i", "0.2", "--attach", mode] +
+                                      pids(ex)), family)
+            ex = Exchange(self, "tcp", family, ns, pairs=pairs)
+            results, lines = ex.run(["trace", "--json", "--attach", mode] + pids(ex))
+        for r in results:
+            evs = [l for l in h.by_type(lines, "event") if l["pid"] == r["pid"]
+                   and l["dir"] == "recv"]
+            self.assertEqual(sum(e["bytes"] for e in evs), r["received"])
+            self.assertEqual(len(evs), r["recv_calls"])
+            self.assertLessEqual({e["syscall"] for e in evs}, syscalls)
+            self.assertEqual({(e["lport"], e["rport"]) for e in evs}, {(r["lport"], r["rport"])})
+
+    def each(self, mode, how):
+        for family, veth in self.CASES:
+            with self.subTest(family=family, veth=veth):
+                self.check(mode, family, veth, *how)
+
+    def test_splice_tp_btf(self):
+        self.each("tp_btf", self.SPLICE)
+
+    def test_splice_raw_tp(self):
+        self.each("raw_tp", self.SPLICE)
+
+    def test_zerocopy_tp_btf(self):
+        self.each("tp_btf", self.ZEROCOPY)
+
+    def test_zerocopy_raw_tp(self):
+        self.each("raw_tp", self.ZEROCOPY)
+
+
+class TestKernelCheck(TopCase):
+    """top --check-kernel holds the per-call sums against each TCP socket's own records
+    (copied_seq, rcv_nxt, bytes_received; write_seq, snd_una, bytes_acked): they agree on
+    every path sockscope counts, and a path it does not count (io_uring's IORING_OP_SPLICE,
+    which makes no syscall of its own) shows as a disagreement of exactly its bytes."""
+
+    def check(self, pairs):
+        """Runs the pairs with their connections held open until the check has settled."""
+        peers, sc = [], None
+        try:
+            for i, (snd, rcv) in enumerate(pairs):
+                peers.append(h.start_pair("tcp", "127.0.0.1", "127.0.0.1", snd, rcv,
+                                          300007 + i, 20011 + i, hold=True))
+            pids = ",".join(str(p.pid) for pair in peers for p in pair)
+            sc = h.Sockscope(["top", "--json", "-i", "0.2", "--check-kernel", "-p", pids])
+            for server, client in peers:
+                server.go()
+                client.go()
+            results = [p.report() for pair in peers for p in pair]
+            time.sleep(1.5)  # intervals in which nothing moves: the check settles
+            for pair in peers:
+                for p in pair:
+                    p.release()
+            status, _, err = sc.finish(timeout=30)
+        finally:
+            for pair in peers:
+                for p in pair:
+                    p.stop()
+            if sc:
+                sc.kill()
+        self.assertEqual(status, 0, err)
+        lines = sc.json_lines()
+        total = h.by_type(lines, "kernel_check_total")
+        self.assertEqual(len(total), 1, lines[-3:])
+        return results, lines, total[0]
+
+    def test_agrees_with_the_kernel(self):
+        pairs = [("write", "read"), ("sendmsg", "splice"), ("writev", "zerocopy"),
+                 ("splice", "recv")]
+        results, lines, total = self.check(pairs)
+        self.assert_exact(results, lines, 4, intervals=False)
+        self.assertEqual(h.by_type(lines, "kernel_check"), [])
+        self.assertEqual((total["checked"], total["disagree"]), (2 * len(pairs), 0))
+
+    def test_catches_a_path_not_counted(self):
+        """Both sides read with IORING_OP_SPLICE (the client its reply)."""
+        results, lines, total = self.check([("write", "uring_splice")])
+        bad = {l["pid"]: l for l in h.by_type(lines, "kernel_check")}
+        self.assertEqual(set(bad), {r["pid"] for r in results}, bad)
+        for r in results:
+            b = bad[r["pid"]]
+            self.assertEqual(b["local"], "127.0.0.1:%d" % r["lport"])
+            self.assertEqual((b["recv_bytes"], b["kernel_recv_bytes"]), (0, r["received"]))
+            self.assertEqual((b["sent_bytes"], b["kernel_sent_bytes"]), (r["sent"], r["sent"]))
+        self.assertEqual((total["checked"], total["disagree"]), (2, 2))
+
+
+RENAMED = r"""
+import ctypes, socket, sys, threading
+libc = ctypes.CDLL(None)
+libc.prctl(15, b"ss-mainproc")  # PR_SET_NAME: the process's (leader's) name
+def worker():
+    libc.prctl(15, b"ss-worker")  # this thread's own name only
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+    c = socket.create_connection(s.getsockname()); a, _ = s.accept()
+    c.sendall(b"x" * 70001); got = 0
+    while got < 70001:
+        got += len(a.recv(65536))
+    a.sendall(b"y" * 1234); assert c.recv(1234, socket.MSG_WAITALL) == b"y" * 1234
+    print(threading.get_native_id(), flush=True)
+    sys.stdin.read(1)  # alive, with its name, until the test has read it
+    c.close(); a.close()
+sys.stdin.read(1)
+t = threading.Thread(target=worker); t.start(); t.join()
+"""
+
+
+class TestProcessNames(TopCase):
+    """A row keyed by PID carries the process's name (its leader's comm, /proc/PID/comm), even
+    when the thread that moved the data renamed itself; trace names the thread, by its tid."""
+
+    def run_renamed(self, args):
+        p = h.script(RENAMED)
+        sc = None
+        try:
+            sc = h.Sockscope(args + ["-p", str(p.pid)])
+            p.stdin.write("g")
+            p.stdin.flush()
+            tid = int(p.stdout.readline())
+            with open("/proc/%d/comm" % p.pid) as f:
+                leader = f.read().strip()
+            with open("/proc/%d/task/%d/comm" % (p.pid, tid)) as f:
+                thread = f.read().strip()
+            p.stdin.write("g")
+            p.stdin.close()
+            p.wait(timeout=20)
+        except BaseException:
+            if sc:
+                sc.kill()
+            raise
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        status, _, err = sc.finish(timeout=30)
+        self.assertEqual(status, 0, err)
+        self.assertEqual((leader, thread), ("ss-mainproc", "ss-worker"))  # the witness
+        return p.pid, tid, sc.json_lines()
+
+    def test_top_rows_carry_the_process_name(self):
+        pid, _, lines = self.run_renamed(["top", "--json", "-i", "0.2"])
+        rows = [l for l in lines if l.get("pid") == pid]
+        self.assertTrue(h.by_type(rows, "summary") and h.by_type(rows, "connection"))
+        self.assertEqual({l["comm"] for l in rows}, {"ss-mainproc"})
+        summary = h.by_type(rows, "summary")[0]
+        self.assertEqual((summary["sent_bytes"], summary["recv_bytes"]),
+                         (70001 + 1234, 70001 + 1234))
+
+    def test_comm_filter_matches_the_process(self):
+        pid, _, lines = self.run_renamed(["top", "--json", "-i", "0.2", "-c", "ss-mainproc"])
+        self.assertEqual([l["comm"] for l in lines if l.get("type") == "summary"],
+                         ["ss-mainproc"])
+
+    def test_trace_names_the_thread(self):
+        pid, tid, lines = self.run_renamed(["trace", "--json"])
+        evs = [l for l in h.by_type(lines, "event") if l["pid"] == pid]
+        self.assertEqual({(e["tid"], e["comm"]) for e in evs}, {(tid, "ss-worker")})
+        self.assertEqual(sum(e["bytes"] for e in evs), 2 * (70001 + 1234))
+        summary = [l for l in h.by_type(lines, "summary") if l["pid"] == pid]
+        self.assertEqual([l["comm"] for l in summary], ["ss-mainproc"])
 
 
 CHURN = r"""

@@ -66,6 +66,15 @@ int conn_column(const char *name)
 	return -1;
 }
 
+void conn_columns_list(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NCOLUMNS && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", columns[i]);
+}
+
 static uint64_t num_value(const struct conn_view *v, int col)
 {
 	switch (col) {

@@ -23,9 +23,10 @@ static struct {
 	FILE *term; /* the original stdout, for the terminal's size */
 	int fd;
 	bool sock;
-	bool gone;		      /* the reader went away (EPIPE) */
-	struct timespec end;	      /* of --duration; zero: none */
-	struct timespec give_up;      /* a stop's grace runs out; zero: no stop yet */
+	bool never_blocks; /* a file, /dev/null: written straight, no poll first */
+	bool gone;		 /* the reader went away (EPIPE) */
+	struct timespec end;	 /* of --duration; zero: none */
+	struct timespec give_up; /* a stop's grace runs out; zero: no stop yet */
 } out = { .fd = STDOUT_FILENO };
 
 static void on_signal(int sig)
@@ -123,7 +124,6 @@ bool run_output_gone(FILE *f)
 	return errno == EPIPE || out.gone;
 }
 
-
 static bool ts_set(const struct timespec *t)
 {
 	return t->tv_sec || t->tv_nsec;
@@ -167,6 +167,8 @@ static ssize_t out_write_some(const char *buf, size_t n)
 {
 	struct pollfd p = { .fd = out.fd, .events = POLLOUT };
 
+	if (out.never_blocks)
+		return write(out.fd, buf, n);
 	if (poll(&p, 1, RUN_SLICE_MS) <= 0)
 		return 0;
 	if (out.sock)
@@ -203,7 +205,10 @@ int run_output_init(void)
 	struct stat st;
 	FILE *f;
 
-	out.sock = !fstat(out.fd, &st) && S_ISSOCK(st.st_mode);
+	if (!fstat(out.fd, &st)) {
+		out.sock = S_ISSOCK(st.st_mode);
+		out.never_blocks = S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(out.fd));
+	}
 	f = fopencookie(NULL, "w", io);
 	if (!f)
 		return -1;
@@ -252,5 +257,6 @@ void run_slice_start(struct run_slice *s)
 bool run_slice_over(struct run_slice *s)
 {
 	/* the clock is read once every 64 events: it is most of a cheap event's cost */
-	return (ss_stop && !finishing) || (++s->n % 64 == 0 && run_since(&s->start) * 1000 >= RUN_SLICE_MS);
+	return (ss_stop && !finishing) ||
+	       (++s->n % 64 == 0 && run_since(&s->start) * 1000 >= RUN_SLICE_MS);
 }

@@ -202,9 +202,23 @@ static void report_lost(struct conns *c)
 	fprintf(stderr, "sockscope conns: %llu events lost so far (ring buffer full)\n",
 		(unsigned long long)lost);
 	if (c->o.json)
-		printf("{\"type\":\"lost\",\"count\":%llu}\n",
+		printf("{\"type\":\"lost\",\"count\":%llu,\"reason\":\"ring_full\"}\n",
 		       (unsigned long long)(lost - c->lost_reported));
 	c->lost_reported = lost;
+}
+
+/* Events a stop left in the ring buffer are lost too, and said so, as trace says it. */
+static void report_unread(struct conns *c)
+{
+	uint64_t n = ss_tcp_unread(c->tcp);
+
+	if (!n)
+		return;
+	fprintf(stderr, "sockscope conns: %llu events not printed: still in the ring buffer at "
+			"the stop (counted as lost)\n", (unsigned long long)n);
+	if (c->o.json)
+		printf("{\"type\":\"lost\",\"count\":%llu,\"reason\":\"unread_at_stop\"}\n",
+		       (unsigned long long)n);
 }
 
 /* Up to the next tick, but in short steps: a reader of stdout that went away is noticed. */
@@ -239,9 +253,13 @@ static void run(struct conns *c)
 			break;
 	}
 	run_output_finish();
-	if (!run_output_gone(stdout))
+	if (run_output_gone(stdout))
+		return;
+	if (!ferror(stdout)) /* what the stalled output could not take is counted below */
 		ss_tcp_poll(c->tcp, 0);
 	report_lost(c);
+	if (c->events)
+		report_unread(c);
 }
 
 static int start(struct conns *c, char *err, size_t len)

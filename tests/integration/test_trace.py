@@ -421,6 +421,9 @@ class TestTraceCli(unittest.TestCase):
         (["-p", "1,,2"], "empty entry"),
         (["--count", "0"], "invalid count"),
         (["-i", "1"], "unknown option '-i'"),
+        # JSON always carries payloads as base64: --hex would do nothing
+        (["--json", "--hex"], "--hex: the JSON lines carry payloads as base64"),
+        (["--payload", "100"], "unexpected argument '100': use --payload=100"),
     ]
 
     def test_bad_input_exits_2(self):

@@ -278,10 +278,9 @@ class Flow:
             self.port = s.getsockname()[1]
         self.procs = []
         self.procs.append(subprocess.Popen(
-            ["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", str(self.port)],
+            ["iperf3", "-s", "-1", "--forceflush", "-B", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
-        self.procs[0].stdout.readline()  # "----": listening
-        time.sleep(0.2)
+        self.procs[0].stdout.readline()  # "-----" once it listens
         self.procs.append(subprocess.Popen(
             ["iperf3", "-c", "127.0.0.1", "-p", str(self.port), "-l", "64", "-t", str(seconds)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -382,7 +381,8 @@ class TestTraceStops(unittest.TestCase):
     def test_lost_exact_with_events_unread_at_stop(self):
         """Output stalled while the peers made their calls, then SIGTERM and the output read
         at once: printed + lost (ring full or unread at the stop) = the calls netio made."""
-        ex = Exchange(self, "tcp", 4, pairs=[("send", "recv")], sizes=lambda i: (64000, 10),
+        # 50,000 sends: more than one 50 ms slice prints, fewer than the ring buffer holds
+        ex = Exchange(self, "tcp", 4, pairs=[("send", "recv")], sizes=lambda i: (800000, 10),
                       chunk=16)
         sc = h.Sockscope(["trace", "--json", "-p", ",".join(map(str, ex.pids))])
         try:

@@ -241,6 +241,14 @@ void run_output_finish(void)
 	finishing = true;
 }
 
+void run_output_end(const char *cmd)
+{
+	if ((!fflush(stdout) && !ferror(stdout)) || out.gone)
+		return;
+	fprintf(stderr, "sockscope %s: the output stalled: the end of it (the summary) was not "
+			"written\n", cmd);
+}
+
 bool run_output_closed(void)
 {
 	struct pollfd p = { .fd = out.fd };

@@ -63,6 +63,8 @@ void run_output_until(const struct run_clock *c);
  * only the time ends a slice (a last drain and the summary share what is left of the grace).
  */
 void run_output_finish(void);
+/* Flushes stdout; if the grace ran out first, says on stderr that the end was not written. */
+void run_output_end(const char *cmd);
 /* True when the reader of stdout is gone (a pipe's read end closed, a hangup), found
  * without writing: what a program that writes once an interval polls for in between. */
 bool run_output_closed(void);

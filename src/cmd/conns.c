@@ -327,7 +327,7 @@ int cmd_conns(int argc, char **argv)
 		cmd_ready("conns", c.o.verbose);
 		run(&c);
 	}
-	fflush(stdout);
+	run_output_end("conns");
 	ss_tcp_close(c.tcp);
 	ss_io_close(c.io);
 	free(c.views);

@@ -242,7 +242,7 @@ int cmd_top(int argc, char **argv)
 		agg_sort_total(t.agg.rows, t.agg.nrows);
 		top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock), 0);
 	}
-	fflush(stdout);
+	run_output_end("top");
 	ret = 0;
 out:
 	ss_io_close(t.io);

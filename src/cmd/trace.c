@@ -506,9 +506,7 @@ static int run(struct trace *t)
 			    t->drops_reported);
 	}
 	agg_free(&agg);
-	if (fflush(stdout) || ferror(stdout))
-		fputs("sockscope trace: the output stalled: the summary (and any events still "
-		      "buffered) not written\n", stderr);
+	run_output_end("trace");
 	return 0;
 }
 

@@ -354,8 +354,8 @@ static void reset_detail(char *buf, size_t len, const struct ss_conn_event *e)
 		snprintf(buf, len, "received: the peer reset the connection");
 	} else if (e->sock_id) {
 		snprintf(buf, len, "sent: this end reset the connection");
-	} else {
-		fmt_endpoint(l, sizeof(l), e->a.family, e->a.laddr, e->a.lport);
+	} else { /* its ends are those of the connection the packet was for: the port is r */
+		fmt_endpoint(l, sizeof(l), e->a.family, e->a.raddr, e->a.rport);
 		snprintf(buf, len, "sent by the kernel: no socket at %s (a refused connect, or a "
 				   "connection already gone)", l);
 	}

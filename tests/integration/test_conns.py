@@ -327,9 +327,9 @@ class TestEvents(ConnsCase):
         self.assertTrue(refused, "the refused connect's reset, for its owner")
         self.assertEqual(refused[0]["by"], "peer")
         # the kernel answered the SYN for the closed port: nobody's socket sent that reset
-        port = refused[0]["rport"]
+        ends = (refused[0]["lport"], refused[0]["rport"])
         kernel = [l for l in lines if l["type"] == "reset" and l["dir"] == "sent" and
-                  l["lport"] == port]
+                  (l["lport"], l["rport"]) == ends]
         self.assertTrue(kernel, lines)
         self.assertEqual((kernel[0]["by"], kernel[0]["pid"]), ("no_socket", 0))
 

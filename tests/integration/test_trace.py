@@ -349,7 +349,8 @@ class TestTraceStops(unittest.TestCase):
                 sc.kill()
                 reader.join()
             self.assertLess(time.monotonic() - sc.ready_at, 2 + 1.5)
-        self.assertEqual(sc.proc.returncode, 0)
+        status, _, err = sc.finish()
+        self.assertEqual(status, 0, err)
         sc.stdout = b"".join(got).decode()
         self.check_summary(sc)
 

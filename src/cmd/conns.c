@@ -286,11 +286,14 @@ static int start(struct conns *c, char *err, size_t len)
 /* Options that mean nothing together: refused, rather than one silently ignored. */
 static int conflict(const struct conns *c, char *err, size_t len)
 {
-	const char *table_only = c->all		? "--all keeps closed connections in the table"
-				 : c->sort_set	? "--sort orders the table"
-				 : c->o.interval_set ? "--interval refreshes the table"
-						     : NULL;
+	const char *table_only = NULL;
 
+	if (c->all)
+		table_only = "--all keeps closed connections in the table";
+	else if (c->sort_set)
+		table_only = "--sort orders the table";
+	else if (c->o.interval_set)
+		table_only = "--interval refreshes the table";
 	err[0] = '\0';
 	if (c->o.protos & 2)
 		snprintf(err, len, "--udp: conns shows TCP connections only");

@@ -325,36 +325,44 @@ class TestTraceStops(unittest.TestCase):
                          sum(l["count"] for l in h.by_type(lines, "lost")))
         sc.assert_unloaded(self)
 
+    def read_slowly(self, sc, sig=None, bound=10):
+        """Reads stdout at about 2 MB/s (slower than the events, as a terminal or ssh is),
+        sends sig, and waits for the end; returns seconds from the signal (or ready)."""
+        got = []
+        reader = threading.Thread(target=lambda: got.extend(iter(
+            lambda: (time.sleep(0.002), sc.proc.stdout.buffer.read1(4096))[1], b"")))
+        reader.start()
+        t0 = time.monotonic() if sig else sc.ready_at
+        try:
+            if sig:
+                sc.proc.send_signal(sig)
+            sc.proc.wait(timeout=bound)
+        finally:
+            sc.kill()
+            reader.join()
+        took = time.monotonic() - t0
+        status, _, err = sc.finish()
+        self.assertEqual(status, 0, err)
+        sc.stdout = b"".join(got).decode()
+        return took
+
     def test_signals_under_load(self):
         for sig in (signal.SIGINT, signal.SIGTERM):
             with self.subTest(sig=sig), Flow() as flow:
                 sc = self.trace(flow, "--json")
-                t0 = time.monotonic()
-                status, _, err = sc.finish(sig, timeout=30)
-                self.assertLess(time.monotonic() - t0, 1.5)
-                self.assertEqual(status, 0, err)
+                self.assertLess(self.read_slowly(sc, sig), 1.0)
                 self.check_summary(sc)
 
     def test_duration_under_load_slow_reader(self):
         """A reader slower than the events (a terminal, ssh): --duration still ends it."""
         with Flow() as flow:
             sc = self.trace(flow, "--json", "--duration", "2")
-            got = []
-            reader = threading.Thread(target=lambda: got.extend(iter(
-                lambda: (time.sleep(0.002), sc.proc.stdout.buffer.read1(4096))[1], b"")))
-            reader.start()
-            try:
-                sc.proc.wait(timeout=10)
-            finally:
-                sc.kill()
-                reader.join()
-            self.assertLess(time.monotonic() - sc.ready_at, 2 + 1.5)
-        status, _, err = sc.finish()
-        self.assertEqual(status, 0, err)
-        sc.stdout = b"".join(got).decode()
+            self.assertLess(self.read_slowly(sc), 2 + 1.0)
         self.check_summary(sc)
 
     def test_count_under_load(self):
+        """A guard more than a fault found: libbpf 1.1 ignores the callback's positive return
+        that --count relied on, and only a drain that skipped the rest quickly hid it."""
         with Flow() as flow:
             sc = self.trace(flow, "--json", "--count", "5", settle=0)
             took = self.wait_unread(sc, 10)

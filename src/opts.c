@@ -310,9 +310,10 @@ static void unexpected(const char *arg, const char *opt, const char *value, char
 		       size_t len)
 {
 	char q[QUOTE_MAX + 32];
+	bool after_optional = opt && arg == value;
 
 	arg = opts_quote(q, sizeof(q), arg);
-	if (opt && arg == value)
+	if (after_optional)
 		snprintf(err, len, "unexpected argument '%s': use --%s=%s (its value goes after "
 				   "'=')", arg, opt, arg);
 	else

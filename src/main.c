@@ -120,6 +120,10 @@ int main(int argc, char **argv)
 		printf("sockscope %s\n", SOCKSCOPE_VERSION);
 		return 0;
 	}
+	if (!argv[1][0]) {
+		fputs("sockscope: empty command (see 'sockscope --help')\n", stderr);
+		return 2;
+	}
 	if (argv[1][0] == '-') {
 		fprintf(stderr, "sockscope: unknown option '%s' before the command (see 'sockscope "
 				"--help')\n", argv[1]);

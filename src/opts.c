@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 
 enum {
 	OPT_CGROUP = 1000,
@@ -53,6 +55,17 @@ static const struct common_opt common[] = {
 };
 
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
+#define QUOTE_MAX 40 /* bytes of a bad value echoed in an error */
+
+const char *opts_quote(char *buf, size_t len, const char *arg)
+{
+	size_t n = strlen(arg);
+
+	if (n <= QUOTE_MAX)
+		return arg;
+	snprintf(buf, len, "%.*s... (%zu bytes)", QUOTE_MAX, arg, n);
+	return buf;
+}
 
 void opts_init(struct ss_opts *o)
 {
@@ -73,7 +86,7 @@ void opts_free(struct ss_opts *o)
 int opts_parse_uint(const char *arg, const char *what, uint64_t min, uint64_t max, uint64_t *out,
 		    char *err, size_t len)
 {
-	char *end;
+	char *end, q[QUOTE_MAX + 32];
 	unsigned long long v;
 
 	errno = 0;
@@ -85,8 +98,8 @@ int opts_parse_uint(const char *arg, const char *what, uint64_t min, uint64_t ma
 	*out = v;
 	return 0;
 bad:
-	snprintf(err, len, "invalid %s '%s': expected an integer from %llu to %llu", what, arg,
-		 (unsigned long long)min, (unsigned long long)max);
+	snprintf(err, len, "invalid %s '%s': expected an integer from %llu to %llu", what,
+		 opts_quote(q, sizeof(q), arg), (unsigned long long)min, (unsigned long long)max);
 	return -1;
 }
 
@@ -102,7 +115,9 @@ int opts_parse_pids(struct ss_opts *o, const char *arg, char *err, size_t len)
 		uint32_t *grown;
 
 		if (!n || n >= sizeof(one)) {
-			snprintf(err, len, "invalid PID list '%s': %s", arg,
+			char q[QUOTE_MAX + 32];
+
+			snprintf(err, len, "invalid PID list '%s': %s", opts_quote(q, sizeof(q), arg),
 				 n ? "a PID is too long" : "empty entry");
 			return -1;
 		}
@@ -137,14 +152,14 @@ int opts_parse_port(const char *arg, const char *what, uint16_t *port, char *err
 
 int opts_parse_seconds(const char *arg, const char *what, double *out, char *err, size_t len)
 {
-	char *end;
+	char *end, q[QUOTE_MAX + 32];
 	double v;
 
 	errno = 0;
 	v = strtod(arg, &end);
 	if (!arg[0] || errno || *end || !isfinite(v) || v <= 0 || v > 86400 * 365) {
 		snprintf(err, len, "invalid %s '%s': expected a positive number of seconds", what,
-			 arg);
+			 opts_quote(q, sizeof(q), arg));
 		return -1;
 	}
 	*out = v;
@@ -154,10 +169,11 @@ int opts_parse_seconds(const char *arg, const char *what, double *out, char *err
 int opts_parse_comm(struct ss_opts *o, const char *arg, char *err, size_t len)
 {
 	size_t n = strlen(arg);
+	char q[QUOTE_MAX + 32];
 
 	if (!n || n >= SS_COMM_LEN) {
-		snprintf(err, len, "invalid process name '%s': the kernel keeps 1 to %d bytes", arg,
-			 SS_COMM_LEN - 1);
+		snprintf(err, len, "invalid process name '%s': the kernel keeps 1 to %d bytes",
+			 opts_quote(q, sizeof(q), arg), SS_COMM_LEN - 1);
 		return -1;
 	}
 	memset(o->filt.comm, 0, sizeof(o->filt.comm));
@@ -168,6 +184,7 @@ int opts_parse_comm(struct ss_opts *o, const char *arg, char *err, size_t len)
 
 static int handle_common(struct ss_opts *o, int c, const char *arg, char *err, size_t len)
 {
+	char q[QUOTE_MAX + 32];
 	uint64_t v;
 
 	switch (c) {
@@ -198,7 +215,7 @@ static int handle_common(struct ss_opts *o, int c, const char *arg, char *err, s
 		if (!ss_mode_parse(arg, &o->attach))
 			return 0;
 		snprintf(err, len, "invalid attach mode '%s': expected auto, tp_btf, raw_tp, fentry "
-				   "or kprobe", arg);
+				   "or kprobe", opts_quote(q, sizeof(q), arg));
 		return -1;
 	case OPT_MAX_SOCKETS:
 		if (opts_parse_uint(arg, "socket table size", 64, 1u << 24, &v, err, len))
@@ -211,6 +228,7 @@ static int handle_common(struct ss_opts *o, int c, const char *arg, char *err, s
 		o->max_conns = (uint32_t)v;
 		return 0;
 	case 'i':
+		o->interval_set = true;
 		return opts_parse_seconds(arg, "interval", &o->interval, err, len);
 	case OPT_COUNT:
 		return opts_parse_uint(arg, "count", 1, UINT64_MAX, &o->count, err, len);
@@ -261,9 +279,10 @@ static bool is_long_val(const struct option *lo, int val)
  */
 static void unknown_option(char **argv, int c, const struct option *lo, char *err, size_t len)
 {
-	const char *arg = argv[optind - 1];
+	char q[QUOTE_MAX + 32];
+	const char *arg = opts_quote(q, sizeof(q), argv[optind - 1]);
 
-	if (c == ':' && arg[1] != '-')
+	if (c == ':' && argv[optind - 1][1] != '-')
 		snprintf(err, len, "option '-%c' needs a value", optopt);
 	else if (c == ':')
 		snprintf(err, len, "option '%s' needs a value", arg);
@@ -275,14 +294,50 @@ static void unknown_option(char **argv, int c, const struct option *lo, char *er
 		snprintf(err, len, "unknown option '%s'", arg);
 }
 
+/*
+ * getopt takes an optional value only after '=': "--payload 100" leaves "100" over as an
+ * argument. Finds, before getopt reorders argv, the word that follows such an option, and
+ * the option, for the error to say how to write it.
+ */
+static const char *optional_value_of(char **argv, int argc, const struct option *lo,
+				     const char **value)
+{
+	for (int i = 1; i + 1 < argc && strcmp(argv[i], "--"); i++) {
+		if (strncmp(argv[i], "--", 2) || strchr(argv[i], '=') || argv[i + 1][0] == '-')
+			continue;
+		for (const struct option *l = lo; l->name; l++)
+			if (l->has_arg == optional_argument && !strcmp(argv[i] + 2, l->name)) {
+				*value = argv[i + 1];
+				return l->name;
+			}
+	}
+	return NULL;
+}
+
+static void unexpected(const char *arg, const char *opt, const char *value, char *err,
+		       size_t len)
+{
+	char q[QUOTE_MAX + 32];
+	bool after_optional = opt && arg == value;
+
+	arg = opts_quote(q, sizeof(q), arg);
+	if (after_optional)
+		snprintf(err, len, "unexpected argument '%s': use --%s=%s (its value goes after "
+				   "'=')", arg, opt, arg);
+	else
+		snprintf(err, len, "unexpected argument '%s'", arg);
+}
+
 int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd, int argc,
 	       char **argv, char *err, size_t len)
 {
 	struct option lo[64];
 	char so[128];
+	const char *opt, *value = NULL;
 	int c, r;
 
 	build_tables(groups, cmd, lo, 64, so, sizeof(so));
+	opt = optional_value_of(argv, argc, lo, &value);
 	/* 0, not 1: glibc then also forgets a cluster left half-read by an earlier parse */
 	optind = 0;
 	opterr = 0;
@@ -300,7 +355,7 @@ int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd
 			return -1;
 	}
 	if (optind < argc) {
-		snprintf(err, len, "unexpected argument '%s'", argv[optind]);
+		unexpected(argv[optind], opt, value, err, len);
 		return -1;
 	}
 	return 0;
@@ -308,6 +363,8 @@ int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd
 
 int opts_check(const struct ss_opts *o, char *err, size_t len)
 {
+	char q[QUOTE_MAX + 32];
+	struct statfs fs;
 	struct stat st;
 
 	for (size_t i = 0; i < o->npids; i++) {
@@ -316,8 +373,10 @@ int opts_check(const struct ss_opts *o, char *err, size_t len)
 			return -1;
 		}
 	}
-	if (o->cgroup_path && (stat(o->cgroup_path, &st) || !S_ISDIR(st.st_mode))) {
-		snprintf(err, len, "invalid cgroup '%s': not a cgroup v2 directory", o->cgroup_path);
+	if (o->cgroup_path && (stat(o->cgroup_path, &st) || !S_ISDIR(st.st_mode) ||
+			       statfs(o->cgroup_path, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC)) {
+		snprintf(err, len, "invalid cgroup '%s': not a cgroup v2 directory",
+			 opts_quote(q, sizeof(q), o->cgroup_path));
 		return -1;
 	}
 	return 0;
@@ -330,9 +389,12 @@ void opts_usage(FILE *f, unsigned groups, double interval, const char *count_of)
 		      "  -p, --pid PID[,PID...]  only these processes (all their threads)\n"
 		      "  -c, --comm NAME         only processes with this exact name\n"
 		      "      --cgroup PATH       only tasks in this cgroup v2 (and below)\n"
-		      "  -4, --ipv4 / -6, --ipv6 only IPv4 / IPv6 (IPv4-mapped IPv6 is IPv4)\n"
-		      "      --tcp / --udp       only TCP / UDP\n"
-		      "  -s, --sport PORT        only sockets with this local port\n"
+		      "  -4, --ipv4 / -6, --ipv6 only IPv4 / IPv6 (IPv4-mapped IPv6 is IPv4)\n",
+		      f);
+	if ((groups & OPTS_FILTER) && !(groups & OPTS_TCP_ONLY))
+		fputs("      --tcp / --udp       only TCP / UDP (both given: both, as neither)\n", f);
+	if (groups & OPTS_FILTER)
+		fputs("  -s, --sport PORT        only sockets with this local port\n"
 		      "  -d, --dport PORT        only sockets with this remote port\n"
 		      "      --attach MODE       auto, tp_btf, raw_tp, fentry or kprobe\n"
 		      "      --max-sockets N     kernel socket table size (default 32768)\n",

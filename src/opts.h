@@ -23,6 +23,7 @@
 #define OPTS_OUTPUT (1u << 2)   /* --json */
 #define OPTS_INTERVAL (1u << 3) /* -i */
 #define OPTS_SUMMARY (1u << 4)  /* --max-conns */
+#define OPTS_TCP_ONLY (1u << 5) /* help only: the command is about TCP, --udp is refused */
 
 /* Connections the end-of-run summary lists by default; the rest are folded per process. */
 #define OPTS_MAX_CONNS 1000
@@ -33,6 +34,7 @@ struct ss_opts {
 	size_t npids;
 	const char *cgroup_path;
 	double interval; /* seconds */
+	bool interval_set; /* -i given */
 	uint64_t count;	 /* intervals (or events, per subcommand); 0 = no limit */
 	double duration; /* seconds; 0 = no limit */
 	bool json;
@@ -71,6 +73,9 @@ int opts_parse_seconds(const char *arg, const char *what, double *out, char *err
 int opts_parse_uint(const char *arg, const char *what, uint64_t min, uint64_t max, uint64_t *out,
 		    char *err, size_t len);
 int opts_parse_comm(struct ss_opts *o, const char *arg, char *err, size_t len);
+
+/* arg itself, or when longer than an error should echo, its start and length in buf. */
+const char *opts_quote(char *buf, size_t len, const char *arg);
 
 /* Checks against the running system: every PID exists, the cgroup is a directory. */
 int opts_check(const struct ss_opts *o, char *err, size_t len);

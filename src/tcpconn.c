@@ -3,6 +3,7 @@
 #include "tcpconn.h"
 #include "hooks.h"
 #include "loader.h"
+#include "run.h"
 #include "sys.h"
 #include "lib/htab.h"
 #include "conns.skel.h"
@@ -24,6 +25,9 @@ struct ss_tcp {
 	struct ss_choice ch[CH_COUNT];
 	struct ring_buffer *rb;
 	struct ss_tcp_handlers h;
+	struct run_slice slice; /* of the poll under way */
+	bool counting;		/* at the end: records are counted, not handed over */
+	uint64_t unread;
 	struct htab seen; /* sock_ids listed in this pass */
 	struct ss_conn_row *rows;
 	size_t cap;
@@ -78,11 +82,16 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct ss_tcp *t = ctx;
 
+	if (t->counting) {
+		t->unread += size == sizeof(struct ss_conn_event);
+		return 0;
+	}
 	if (size == sizeof(struct ss_conn_row) && t->h.final)
 		t->h.final(t->h.ctx, data);
 	else if (size == sizeof(struct ss_conn_event) && t->h.event)
 		t->h.event(t->h.ctx, data);
-	return 0;
+	/* records that keep coming must not keep the caller from its stop and its clock */
+	return run_slice_over(&t->slice) ? -EINTR : 0;
 }
 
 /* Hooks only the event stream (or serve's drop counters) needs are left out of a table. */
@@ -231,6 +240,7 @@ int ss_tcp_rows(struct ss_tcp *t, const struct ss_conn_row **rows, size_t *n)
 
 void ss_tcp_poll(struct ss_tcp *t, int timeout_ms)
 {
+	run_slice_start(&t->slice);
 	ring_buffer__poll(t->rb, timeout_ms);
 }
 
@@ -277,6 +287,14 @@ void ss_tcp_forget(struct ss_tcp *t, uint32_t tgid)
 	for (size_t i = 0; i < n; i++)
 		if (keys[i].tgid == tgid)
 			bpf_map_delete_elem(fd, &keys[i]);
+}
+
+uint64_t ss_tcp_unread(struct ss_tcp *t)
+{
+	ld_detach(&t->links); /* nothing more comes: the count is final */
+	t->counting = true;
+	ring_buffer__consume(t->rb);
+	return t->unread;
 }
 
 uint64_t ss_tcp_lost(const struct ss_tcp *t)

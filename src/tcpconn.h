@@ -39,6 +39,8 @@ void ss_tcp_poll(struct ss_tcp *t, int timeout_ms);
 int ss_tcp_totals(struct ss_tcp *t, struct ss_tcp_total_key **keys, uint64_t **vals, size_t *n);
 /* Forgets the counters of a process that is gone (serve's --forget-after). */
 void ss_tcp_forget(struct ss_tcp *t, uint32_t tgid);
+/* At the end: detaches the hooks and counts the events still unread in the ring buffer. */
+uint64_t ss_tcp_unread(struct ss_tcp *t);
 /* Events and final records the ring buffers had no room for. */
 uint64_t ss_tcp_lost(const struct ss_tcp *t);
 void ss_tcp_close(struct ss_tcp *t);

@@ -30,7 +30,8 @@ enum { OPT_SORT = 3000, OPT_EVENTS };
 struct conns {
 	struct ss_opts o;
 	bool all, events;
-	int sort; /* index into conn_columns */
+	int sort;      /* index into conn_columns */
+	bool sort_set; /* --sort given */
 	struct ss_tcp *tcp;
 	struct ss_io *io;
 	struct conn_view *views; /* live rows of the last refresh, then closed ones */
@@ -47,6 +48,7 @@ struct conns {
 static int conns_option(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
 	struct conns *c = ctx;
+	char q[64];
 
 	switch (opt) {
 	case 'a':
@@ -57,9 +59,12 @@ static int conns_option(int opt, const char *arg, void *ctx, char *err, size_t l
 		return 0;
 	case OPT_SORT:
 		c->sort = conn_column(arg);
+		c->sort_set = true;
 		if (c->sort >= 0)
 			return 0;
-		snprintf(err, len, "invalid sort column '%s' (see 'sockscope conns --help')", arg);
+		snprintf(err, len, "invalid sort column '%s': expected one of ",
+			 opts_quote(q, sizeof(q), arg));
+		conn_columns_list(err + strlen(err), len - strlen(err));
 		return -1;
 	}
 	return 1;
@@ -86,7 +91,7 @@ static void usage(FILE *f)
 	      "      --events            stream state changes, retransmits, resets, bad\n"
 	      "                          checksums and drops (with the kernel's reason) instead\n",
 	      f);
-	opts_usage(f, CONNS_GROUPS, 1, "intervals");
+	opts_usage(f, CONNS_GROUPS | OPTS_TCP_ONLY, 1, "intervals");
 	fputs("\nExamples:\n"
 	      "  sockscope conns -p 1234           one process's connections\n"
 	      "  sockscope conns -d 443 --sort srtt_us\n"
@@ -173,7 +178,7 @@ static void on_event(void *ctx, const struct ss_conn_event *ev)
 static void show(struct conns *c)
 {
 	struct timespec real;
-	int rows = table_rows(stdout);
+	int rows = table_rows(run_terminal());
 
 	clock_gettime(CLOCK_REALTIME, &real);
 	if (c->o.json) {
@@ -197,9 +202,31 @@ static void report_lost(struct conns *c)
 	fprintf(stderr, "sockscope conns: %llu events lost so far (ring buffer full)\n",
 		(unsigned long long)lost);
 	if (c->o.json)
-		printf("{\"type\":\"lost\",\"count\":%llu}\n",
+		printf("{\"type\":\"lost\",\"count\":%llu,\"reason\":\"ring_full\"}\n",
 		       (unsigned long long)(lost - c->lost_reported));
 	c->lost_reported = lost;
+}
+
+/* Events a stop left in the ring buffer are lost too, and said so, as trace says it. */
+static void report_unread(struct conns *c)
+{
+	uint64_t n = ss_tcp_unread(c->tcp);
+
+	if (!n)
+		return;
+	fprintf(stderr, "sockscope conns: %llu events not printed: still in the ring buffer at "
+			"the stop (counted as lost)\n", (unsigned long long)n);
+	if (c->o.json)
+		printf("{\"type\":\"lost\",\"count\":%llu,\"reason\":\"unread_at_stop\"}\n",
+		       (unsigned long long)n);
+}
+
+/* Up to the next tick, but in short steps: a reader of stdout that went away is noticed. */
+static int wait_ms(const struct run_clock *clock)
+{
+	int ms = run_clock_wait_ms(clock);
+
+	return ms < RUN_SLICE_MS ? ms : RUN_SLICE_MS;
 }
 
 static void run(struct conns *c)
@@ -207,11 +234,14 @@ static void run(struct conns *c)
 	struct run_clock clock;
 
 	run_clock_start(&clock, c->o.interval, c->o.duration);
+	run_output_until(&clock);
 	if (c->events && refresh(c))
 		return; /* the table is what attributes events by address */
-	while (!ss_stop && !run_clock_over(&clock)) {
-		ss_tcp_poll(c->tcp, c->events ? 50 : run_clock_wait_ms(&clock));
-		if (run_output_gone(stdout) || !run_clock_due(&clock))
+	while (!ss_stop && !run_clock_over(&clock) && !run_output_closed()) {
+		ss_tcp_poll(c->tcp, c->events ? 50 : wait_ms(&clock));
+		if (run_output_gone(stdout))
+			break;
+		if (!run_clock_due(&clock))
 			continue;
 		report_lost(c);
 		if (refresh(c))
@@ -222,8 +252,14 @@ static void run(struct conns *c)
 		    run_pids_gone(&c->o))
 			break;
 	}
-	ss_tcp_poll(c->tcp, 0);
+	run_output_finish();
+	if (run_output_gone(stdout))
+		return;
+	if (!ferror(stdout)) /* what the stalled output could not take is counted below */
+		ss_tcp_poll(c->tcp, 0);
 	report_lost(c);
+	if (c->events)
+		report_unread(c);
 }
 
 static int start(struct conns *c, char *err, size_t len)
@@ -253,6 +289,26 @@ static int start(struct conns *c, char *err, size_t len)
 	return 0;
 }
 
+/* Options that mean nothing together: refused, rather than one silently ignored. */
+static int conflict(const struct conns *c, char *err, size_t len)
+{
+	const char *table_only = NULL;
+
+	if (c->all)
+		table_only = "--all keeps closed connections in the table";
+	else if (c->sort_set)
+		table_only = "--sort orders the table";
+	else if (c->o.interval_set)
+		table_only = "--interval refreshes the table";
+	err[0] = '\0';
+	if (c->o.protos & 2)
+		snprintf(err, len, "--udp: conns shows TCP connections only");
+	else if (c->events && table_only)
+		snprintf(err, len, "%s, which --events does not show: use one or the other",
+			 table_only);
+	return err[0] ? -1 : 0;
+}
+
 int cmd_conns(int argc, char **argv)
 {
 	struct conns c = { .sort = conn_column("pid") };
@@ -265,18 +321,22 @@ int cmd_conns(int argc, char **argv)
 		opts_free(&c.o);
 		return ret;
 	}
-	if (c.o.filt.proto == IPPROTO_UDP) {
+	if (conflict(&c, err, sizeof(err))) {
 		opts_free(&c.o);
-		return cmd_usage_error("conns", "--udp: conns shows TCP connections only");
+		return cmd_usage_error("conns", err);
 	}
 	table_init_locale();
 	run_signals();
+	if (run_output_init()) {
+		opts_free(&c.o);
+		return cmd_fail("conns", "out of memory");
+	}
 	ret = start(&c, err, sizeof(err)) ? cmd_fail("conns", err) : 0;
 	if (ret == 0) {
 		cmd_ready("conns", c.o.verbose);
 		run(&c);
 	}
-	fflush(stdout);
+	run_output_end("conns");
 	ss_tcp_close(c.tcp);
 	ss_io_close(c.io);
 	free(c.views);

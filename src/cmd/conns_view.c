@@ -66,6 +66,15 @@ int conn_column(const char *name)
 	return -1;
 }
 
+void conn_columns_list(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NCOLUMNS && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", columns[i]);
+}
+
 static uint64_t num_value(const struct conn_view *v, int col)
 {
 	switch (col) {
@@ -160,12 +169,16 @@ void conn_views_sort(struct conn_view *v, size_t n, int column)
 }
 
 
+/* A socket born before sockscope has an age of at least the time it has been seen: ">5s";
+ * "?" while that is under a second, since ">0s" says nothing. */
 static void fmt_age(char *buf, size_t len, const struct conn_view *v)
 {
 	uint64_t s = v->age_ms / 1000;
-	const char *more = v->r.age_known ? "" : ">"; /* born before we saw it */
+	const char *more = v->r.age_known ? "" : ">";
 
-	if (s < 60)
+	if (!v->r.age_known && !s)
+		snprintf(buf, len, "?");
+	else if (s < 60)
 		snprintf(buf, len, "%s%llus", more, (unsigned long long)s);
 	else if (s < 3600)
 		snprintf(buf, len, "%s%llum%02llus", more, (unsigned long long)(s / 60),
@@ -196,10 +209,10 @@ static void print_internals(FILE *f, const struct conn_view *v)
 		fmt_bytes(d, sizeof(d), r->sndbuf_used), fmt_bytes(e, sizeof(e), r->sndbuf),
 		ca_state_name(r->ca_state));
 	fprintf(f, "        retrans %u (%u fast, %u timeout, %u other) resets %u sent %u received "
-		   "acked %s rcvd %s\n",
+		   "calls since start: sent %s recv %s\n",
 		r->retrans_total, r->retrans[SS_RETRANS_FAST], r->retrans[SS_RETRANS_TIMEOUT],
 		r->retrans[SS_RETRANS_OTHER], r->resets_sent, r->resets_received,
-		fmt_bytes(g, sizeof(g), r->bytes_acked), fmt_bytes(a, sizeof(a), r->bytes_received));
+		fmt_bytes(g, sizeof(g), v->sent), fmt_bytes(a, sizeof(a), v->recv));
 }
 
 static void print_view(FILE *f, const struct conn_view *v)
@@ -213,9 +226,11 @@ static void print_view(FILE *f, const struct conn_view *v)
 	snprintf(pair, sizeof(pair), "%s -> %s", l, r);
 	fprintf(f, "%7u ", v->r.pid);
 	table_cell(f, name, 15, true);
+	/* the kernel's counts, since the connection began, whenever sockscope started */
 	fprintf(f, " %-6s %-11s %7s %-45s %10s %10s\n", role_name(v->role),
-		v->r.closed ? "CLOSED" : tcp_state_name(v->r.state), age, pair,
-		fmt_bytes(s, sizeof(s), v->sent), fmt_bytes(x, sizeof(x), v->recv));
+		tcp_state_name(v->r.closed ? TCP_CLOSE : v->r.state), age, pair,
+		fmt_bytes(s, sizeof(s), v->r.bytes_acked),
+		fmt_bytes(x, sizeof(x), v->r.bytes_received));
 	print_internals(f, v);
 }
 
@@ -230,7 +245,7 @@ void conn_views_table(FILE *f, const struct conn_view *v, size_t n, const struct
 		shown = (size_t)(term_rows > 5 ? (term_rows - 2) / 3 : 1);
 	fprintf(f, "%s  %zu TCP sockets\n", fmt_clock(clock, sizeof(clock), now, false), n);
 	fprintf(f, "%7s %-15s %-6s %-11s %7s %-45s %10s %10s\n", "PID", "COMM", "ROLE", "STATE",
-		"AGE", "LOCAL -> REMOTE", "SENT", "RECV");
+		"AGE", "LOCAL -> REMOTE", "ACKED", "RECEIVED");
 	for (size_t i = 0; i < shown; i++)
 		print_view(f, &v[i]);
 }
@@ -264,7 +279,8 @@ void conn_views_json(FILE *f, const struct conn_view *v, size_t n, const struct 
 			if (c != COL_lport && c != COL_rport)
 				jw_u64(&w, columns[c], num_value(&v[i], c));
 		jw_str(&w, "role", role_name(v[i].role));
-		jw_str(&w, "state", v[i].r.closed ? "CLOSED" : tcp_state_name(v[i].r.state));
+		/* the kernel's name, as events and ss give it; "closed" says it is gone */
+		jw_str(&w, "state", tcp_state_name(v[i].r.closed ? TCP_CLOSE : v[i].r.state));
 		jw_str(&w, "ca_state", ca_state_name(v[i].r.ca_state));
 		jw_bool(&w, "age_known", v[i].r.age_known);
 		jw_bool(&w, "closed", v[i].r.closed);
@@ -318,6 +334,33 @@ static const char *retrans_kind_name(unsigned k)
 	return k == SS_RETRANS_FAST ? "fast" : k == SS_RETRANS_TIMEOUT ? "timeout" : "other";
 }
 
+/*
+ * Who reset the connection: this end (its owner's kernel), the peer, or the kernel for a
+ * packet no socket takes (a connect to a port nobody listens on is refused that way; its
+ * client then shows the reset as received).
+ */
+static const char *reset_by(const struct ss_conn_event *e)
+{
+	if (e->kind == SS_CEV_RESET_RX)
+		return "peer";
+	return e->sock_id ? "local" : "no_socket";
+}
+
+static void reset_detail(char *buf, size_t len, const struct ss_conn_event *e)
+{
+	char l[64];
+
+	if (e->kind == SS_CEV_RESET_RX) {
+		snprintf(buf, len, "received: the peer reset the connection");
+	} else if (e->sock_id) {
+		snprintf(buf, len, "sent: this end reset the connection");
+	} else { /* its ends are those of the connection the packet was for: the port is r */
+		fmt_endpoint(l, sizeof(l), e->a.family, e->a.raddr, e->a.rport);
+		snprintf(buf, len, "sent by the kernel: no socket at %s (a refused connect, or a "
+				   "connection already gone)", l);
+	}
+}
+
 static void event_detail(char *buf, size_t len, const struct ss_conn_event *e)
 {
 	switch (e->kind) {
@@ -331,7 +374,7 @@ static void event_detail(char *buf, size_t len, const struct ss_conn_event *e)
 		break;
 	case SS_CEV_RESET_TX:
 	case SS_CEV_RESET_RX:
-		snprintf(buf, len, "%s", e->kind == SS_CEV_RESET_TX ? "sent" : "received");
+		reset_detail(buf, len, e);
 		break;
 	case SS_CEV_DROP:
 		snprintf(buf, len, "%s", drop_reason_name(e->arg1));
@@ -361,6 +404,7 @@ static void event_json(struct jw *w, const struct ss_conn_event *e)
 	case SS_CEV_RESET_TX:
 	case SS_CEV_RESET_RX:
 		jw_str(w, "dir", e->kind == SS_CEV_RESET_TX ? "sent" : "received");
+		jw_str(w, "by", reset_by(e));
 		break;
 	case SS_CEV_DROP:
 		jw_str(w, "reason", drop_reason_name(e->arg1));
@@ -377,7 +421,7 @@ void conn_event_print(FILE *f, const struct ss_conn_event *ev, bool json, int64_
 	struct ss_conn_event e = *ev;
 	int64_t ns = (int64_t)e.ts_ns + mono_to_real;
 	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
-	char when[40], name[64], l[64], r[64], detail[128];
+	char when[40], name[64], l[64], r[64], detail[192];
 	struct jw w;
 
 	conn_event_attribute(&e, v, n, io);

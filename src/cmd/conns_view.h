@@ -25,6 +25,8 @@ struct conn_view {
 
 /* Index of a column by its JSON name, or -1. */
 int conn_column(const char *name);
+/* Every column's name, comma-separated, as much as fits in buf. */
+void conn_columns_list(char *buf, size_t len);
 
 void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct ss_io *io,
 		    const struct timespec *mono_now);

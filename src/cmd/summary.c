@@ -225,16 +225,20 @@ static void grand_total(const struct ss_agg *agg, struct ss_counts *sum)
 		counts_add(sum, &agg->rows[i].total);
 }
 
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
 static void plain_total(FILE *f, const struct ss_counts *sum, uint64_t lost)
 {
 	char b[4][32];
 
-	fprintf(f, "\nTotal sent:     %s bytes (%s) in %s calls\n",
-		fmt_thousands(b[0], 32, sum->bytes[SS_SEND]), fmt_bytes(b[1], 32, sum->bytes[SS_SEND]),
-		fmt_thousands(b[2], 32, sum->calls[SS_SEND]));
-	fprintf(f, "Total received: %s bytes (%s) in %s calls\n",
-		fmt_thousands(b[0], 32, sum->bytes[SS_RECV]), fmt_bytes(b[1], 32, sum->bytes[SS_RECV]),
-		fmt_thousands(b[3], 32, sum->calls[SS_RECV]));
+	fprintf(f, "\nTotal sent:     %s byte%s (%s) in %s call%s\n",
+		fmt_thousands(b[0], 32, sum->bytes[SS_SEND]), PLURAL(sum->bytes[SS_SEND]),
+		fmt_bytes(b[1], 32, sum->bytes[SS_SEND]), fmt_thousands(b[2], 32, sum->calls[SS_SEND]),
+		PLURAL(sum->calls[SS_SEND]));
+	fprintf(f, "Total received: %s byte%s (%s) in %s call%s\n",
+		fmt_thousands(b[0], 32, sum->bytes[SS_RECV]), PLURAL(sum->bytes[SS_RECV]),
+		fmt_bytes(b[1], 32, sum->bytes[SS_RECV]), fmt_thousands(b[3], 32, sum->calls[SS_RECV]),
+		PLURAL(sum->calls[SS_RECV]));
 	fprintf(f, "Events lost:    %llu\n", (unsigned long long)lost);
 }
 

@@ -109,7 +109,7 @@ static size_t active_rows(const struct top *t)
 
 static void show_interval_plain(FILE *f, const struct top *t, const struct timespec *now)
 {
-	int term = table_rows(f);
+	int term = table_rows(run_terminal());
 	size_t n = active_rows(t), shown = n;
 	struct ss_counts sum = { 0 };
 	char clock[16], s[16], r[16];
@@ -198,8 +198,14 @@ static void show_interval(const struct top *t)
 static bool run_intervals(struct top *t)
 {
 	run_clock_start(&t->clock, t->o.interval, t->o.duration);
+	run_output_until(&t->clock);
 	while (!ss_stop) {
-		ss_io_wait(t->io, run_clock_wait_ms(&t->clock));
+		int ms = run_clock_wait_ms(&t->clock);
+
+		/* in short steps, to notice a reader of stdout that went away (`| head -1`) */
+		ss_io_wait(t->io, ms < RUN_SLICE_MS ? ms : RUN_SLICE_MS);
+		if (run_output_closed())
+			return false;
 		if (ss_stop || run_clock_over(&t->clock))
 			break;
 		if (!run_clock_due(&t->clock))
@@ -237,6 +243,10 @@ int cmd_top(int argc, char **argv)
 		goto out;
 	}
 	run_signals();
+	if (run_output_init()) {
+		ret = cmd_fail("top", "out of memory");
+		goto out;
+	}
 	t.io = ss_io_open(&t.o, err, sizeof(err));
 	if (!t.io) {
 		ret = cmd_fail("top", err);
@@ -251,6 +261,7 @@ int cmd_top(int argc, char **argv)
 	cmd_ready("top", t.o.verbose);
 	ret = 0;
 	if (run_intervals(&t) && !sample(&t)) {
+		run_output_finish();
 		agg_sort_total(t.agg.rows, t.agg.nrows);
 		if (top_summary(stdout, t.io, &t.agg, t.o.json, run_clock_elapsed(&t.clock), 0,
 				t.o.max_conns))
@@ -258,7 +269,7 @@ int cmd_top(int argc, char **argv)
 		if (t.kc)
 			kcheck_summary(t.kc, t.o.json ? stdout : stderr, t.o.json);
 	}
-	fflush(stdout);
+	run_output_end("top");
 out:
 	kcheck_close(t.kc);
 	ss_io_close(t.io);

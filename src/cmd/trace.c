@@ -61,8 +61,12 @@ struct trace {
 	struct ss_choice ch[CH_COUNT];
 	struct ss_io *io;
 	int64_t mono_to_real; /* ns to add to CLOCK_MONOTONIC for the wall clock */
-	uint64_t printed, drops_reported;
-	bool out_gone;
+	struct run_slice slice;
+	uint64_t printed, drops_reported; /* all lost events said so far */
+	uint64_t ring_drops;		  /* of which the ring buffer had no room for */
+	uint64_t unread; /* still in the ring buffer at a stop: lost, and said so */
+	bool counting;	 /* on_event only counts what is left */
+	bool out_gone, pids_gone;
 };
 
 static int parse_size(const char *arg, uint32_t *out, char *err, size_t len)
@@ -275,25 +279,36 @@ static void complete_addrs(struct trace *t, struct ss_event *e)
 	e->a = c->rec.a;
 }
 
+static bool count_reached(const struct trace *t)
+{
+	return t->o.count && t->printed >= t->o.count;
+}
+
+/*
+ * A negative return makes libbpf stop consuming (1.1 ignores a positive one) after this
+ * record, which has been handled: one drain never outlasts a stop, a slice or --count.
+ */
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct trace *t = ctx;
 	struct ss_event e; /* a copy: the ring buffer is mapped read-only */
 
+	if (t->counting) {
+		t->unread++;
+		return 0;
+	}
 	if (size < sizeof(e))
 		return 0;
 	memcpy(&e, data, sizeof(e));
 	if (size < sizeof(e) + e.payload_len)
 		return 0;
 	complete_addrs(t, &e);
-	if (t->o.count && t->printed >= t->o.count)
-		return 1; /* enough: stop consuming */
 	if (t->o.json)
 		print_event_json(stdout, t, &e, (const uint8_t *)data + sizeof(e));
 	else
 		print_event_text(stdout, t, &e, (const uint8_t *)data + sizeof(e));
 	t->printed++;
-	return 0;
+	return run_slice_over(&t->slice) || count_reached(t) || ferror(stdout) ? -EINTR : 0;
 }
 
 static uint64_t trace_drops(const struct trace *t)
@@ -305,24 +320,31 @@ static uint64_t trace_drops(const struct trace *t)
 	return s.drops;
 }
 
+/* In JSON, lost events are an object in the stream: how many since the last one, and why. */
+static void json_lost(uint64_t count, const char *reason)
+{
+	struct jw w;
+
+	jw_begin(&w, stdout);
+	jw_str(&w, "type", "lost");
+	jw_u64(&w, "count", count);
+	jw_str(&w, "reason", reason);
+	jw_end(&w);
+}
+
 /* While drops grow: a line on stderr, and in JSON a "lost" object in the stream. */
 static void report_drops(struct trace *t)
 {
 	uint64_t drops = trace_drops(t);
 
-	if (drops == t->drops_reported)
+	if (drops == t->ring_drops)
 		return;
 	fprintf(stderr, "sockscope trace: %llu events lost so far (ring buffer full; try a "
 			"larger --buffer-size or fewer events)\n", (unsigned long long)drops);
-	if (t->o.json) {
-		struct jw w;
-
-		jw_begin(&w, stdout);
-		jw_str(&w, "type", "lost");
-		jw_u64(&w, "count", drops - t->drops_reported);
-		jw_end(&w);
-	}
-	t->drops_reported = drops;
+	if (t->o.json)
+		json_lost(drops - t->ring_drops, "ring_full");
+	t->drops_reported += drops - t->ring_drops;
+	t->ring_drops = drops;
 }
 
 static void configure(struct trace *t)
@@ -390,9 +412,43 @@ static void close_trace(struct trace *t)
 	ss_io_close(t->io);
 }
 
-static bool done(struct trace *t, struct run_clock *c)
+static bool stopped(struct trace *t, struct run_clock *c)
 {
-	return ss_stop || t->out_gone || run_clock_over(c) || (t->o.count && t->printed >= t->o.count);
+	return ss_stop || t->out_gone || ferror(stdout) || run_clock_over(c) || count_reached(t);
+}
+
+/* One bounded drain: >= 0 when the buffer was emptied, < 0 when a limit cut it short. */
+static int drain(struct trace *t)
+{
+	run_slice_start(&t->slice);
+	return ring_buffer__consume(t->rb);
+}
+
+/*
+ * The end of the stream. With the hooks detached nothing more comes: when the -p processes
+ * ended it, the rest is printed; after a signal or --duration, one more slice of it. What is
+ * still unread then is counted as lost (not after --count: it was not asked for).
+ */
+static void finish_events(struct trace *t, struct run_clock *c)
+{
+	ld_detach(&t->links);
+	while (t->pids_gone && !stopped(t, c) && drain(t) < 0)
+		;
+	run_output_finish();
+	if (!t->out_gone && !ferror(stdout) && !count_reached(t))
+		drain(t);
+	report_drops(t);
+	if (count_reached(t) || t->out_gone)
+		return;
+	t->counting = true;
+	ring_buffer__consume(t->rb);
+	if (!t->unread)
+		return;
+	fprintf(stderr, "sockscope trace: %llu events not printed: still in the ring buffer at "
+			"the stop (counted as lost)\n", (unsigned long long)t->unread);
+	if (t->o.json)
+		json_lost(t->unread, "unread_at_stop");
+	t->drops_reported += t->unread;
 }
 
 /* Consumes events until a limit; once a second reports drops and checks the -p processes. */
@@ -401,9 +457,10 @@ static void run_events(struct trace *t, struct run_clock *c)
 	if (!t->o.json)
 		printf("%-*s %-4s %-7s %-15s %-9s %7s  %s\n", t->ts_ns ? 16 : 12, "TIME", "DIR",
 		       "PID", "COMM", "SYSCALL", "BYTES", "CONNECTION");
-	while (!done(t, c)) {
+	run_output_until(c);
+	while (!stopped(t, c)) {
 		/* the kernel never wakes us (trace.bpf.c): sleep a little only when idle */
-		if (ring_buffer__consume(t->rb) <= 0)
+		if (drain(t) == 0)
 			ring_buffer__poll(t->rb, POLL_MS);
 		t->out_gone = run_output_gone(stdout);
 		if (!run_clock_due(c))
@@ -411,14 +468,10 @@ static void run_events(struct trace *t, struct run_clock *c)
 		report_drops(t);
 		/* reaps closed connections: the kernel table and our memory stay bounded */
 		ss_io_sample(t->io);
-		if (run_pids_gone(&t->o)) {
-			ring_buffer__consume(t->rb);
+		if ((t->pids_gone = run_pids_gone(&t->o)))
 			break;
-		}
 	}
-	if (!t->out_gone && !(t->o.count && t->printed >= t->o.count))
-		ring_buffer__consume(t->rb);
-	report_drops(t);
+	finish_events(t, c);
 }
 
 static void say_capture(const struct trace *t)
@@ -458,7 +511,7 @@ static int run(struct trace *t)
 			ret = cmd_fail("trace", "out of memory for the summary");
 	}
 	agg_free(&agg);
-	fflush(stdout);
+	run_output_end("trace");
 	return ret;
 }
 
@@ -473,14 +526,21 @@ int cmd_trace(int argc, char **argv)
 		opts_free(&t.o);
 		return ret;
 	}
+	if (t.hex && t.o.json) {
+		opts_free(&t.o);
+		return cmd_usage_error("trace", "--hex: the JSON lines carry payloads as base64 "
+						"(payload_b64); --hex is for the text view");
+	}
 	if (t.hex && !t.payload)
 		t.payload = 2000;
 	if (!t.buffer)
 		t.buffer = t.payload ? DEFAULT_PAYLOAD_BUFFER : DEFAULT_BUFFER;
 	table_init_locale();
 	run_signals();
-	if (!t.o.json && isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOLBF, 0);
+	if (run_output_init()) {
+		opts_free(&t.o);
+		return cmd_fail("trace", "out of memory");
+	}
 	ret = run(&t);
 	close_trace(&t);
 	opts_free(&t.o);

@@ -119,6 +119,28 @@ class TestTable(ConnsCase):
         self.assertEqual(len(listen), 1)
         self.assertEqual((listen[0]["pid"], listen[0]["role"]), (server.pid, "listen"))
 
+    def test_table_shows_the_kernels_bytes_for_sockets_opened_before(self):
+        """The text table of connections older than sockscope: ACKED and RECEIVED are the
+        kernel's counts since the connection began, as ss -ti gives them, not 0 B; AGE is
+        not '>0s'; what counts only since start says so."""
+        server, client, rs, rc = self.held_pair(n=700, m=300)
+        time.sleep(0.2)
+        r = h.run([h.SOCKSCOPE, "conns", "--count", "1", "-i", "0.3", "-p",
+                   "%d,%d" % (server.pid, client.pid)], timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ACKED", r.stdout)
+        lines = r.stdout.splitlines()
+        for report in (rs, rc):
+            ss = ss_info(report["lport"], report["rport"])
+            pair = "127.0.0.1:%d -> 127.0.0.1:%d" % (report["lport"], report["rport"])
+            i = [n for n, l in enumerate(lines) if pair in l]
+            self.assertEqual(len(i), 1, r.stdout)
+            row = lines[i[0]].split()
+            self.assertEqual(row[-4:], ["%d" % ss["bytes_acked"], "B",
+                                        "%d" % ss["bytes_received"], "B"], lines[i[0]])
+            self.assertNotEqual(row[4], ">0s")
+            self.assertIn("calls since start: sent 0 B recv 0 B", lines[i[0] + 2])
+
     def test_owner_bytes_and_roles_seen_live(self):
         """Connections made while sockscope runs: roles seen, the owner's bytes exact."""
         sc = h.Sockscope(["conns", "--json", "-i", "0.3", "--count", "4"])
@@ -193,6 +215,8 @@ class TestTable(ConnsCase):
             closed = [r for r in conns if r["closed"] and r["pid"] == client.pid and
                       r["lport"] == rc["lport"]]
             self.assertTrue(closed, "the closed connection is shown")
+            # the events' (and the kernel's) name for it, not a word of our own
+            self.assertEqual(closed[0]["state"], "CLOSE")
             # the kernel's bytes_received counts the peer's FIN as one more byte
             self.assertEqual(closed[0]["bytes_received"], 600 + 1)
             shown = sorted({r["time"] for r in closed})
@@ -295,12 +319,48 @@ class TestEvents(ConnsCase):
             procs[0].wait()
         pid, (aport, bport) = procs[0].pid, procs[1]
         resets = [l for l in lines if l["type"] == "reset" and l["pid"] == pid]
-        got = {(l["dir"], l["lport"]) for l in resets}
-        self.assertIn(("sent", aport), got, resets)      # SO_LINGER {1,0} close
-        self.assertIn(("received", bport), got, resets)  # its peer
+        got = {(l["dir"], l["by"], l["lport"]) for l in resets}
+        self.assertIn(("sent", "local", aport), got, resets)      # SO_LINGER {1,0} close
+        self.assertIn(("received", "peer", bport), got, resets)  # its peer
         refused = [l for l in resets if l["dir"] == "received" and l["lport"] not in
                    (aport, bport)]
         self.assertTrue(refused, "the refused connect's reset, for its owner")
+        self.assertEqual(refused[0]["by"], "peer")
+        # the kernel answered the SYN for the closed port: nobody's socket sent that reset
+        ends = (refused[0]["lport"], refused[0]["rport"])
+        kernel = [l for l in lines if l["type"] == "reset" and l["dir"] == "sent" and
+                  (l["lport"], l["rport"]) == ends]
+        self.assertTrue(kernel, lines)
+        self.assertEqual((kernel[0]["by"], kernel[0]["pid"]), ("no_socket", 0))
+
+    def test_stops_with_output_stalled(self):
+        """Connections keep coming (state events) and nobody reads stdout: SIGTERM still ends
+        conns --events within the 1 s grace, and the events left unread are counted."""
+        code = ("import socket, threading\n"
+                "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(512)\n"
+                "threading.Thread(target=lambda: [l.accept()[0].close() for _ in iter(int, 1)],"
+                " daemon=True).start()\n"
+                "print(l.getsockname()[1], flush=True)\n"
+                "while True: socket.create_connection(l.getsockname()).close()\n")
+        churn = h.script(code)
+        try:
+            port = int(churn.stdout.readline())
+            sc = h.Sockscope(["conns", "--events", "--json", "-s", str(port)])
+            time.sleep(1.5)  # the pipe to sockscope is full long before this
+            sc.proc.send_signal(signal.SIGTERM)
+            t0 = time.monotonic()
+            try:
+                sc.proc.wait(timeout=10)
+            finally:
+                sc.kill()
+            took = time.monotonic() - t0
+        finally:
+            churn.kill()
+            churn.wait()
+        status, _, err = sc.finish()
+        self.assertLess(took, 1 + 1.0)
+        self.assertEqual(status, 0, err)
+        self.assertIn("still in the ring buffer at the stop", err)
 
     def test_state_changes(self):
         server, client = [], []
@@ -377,9 +437,10 @@ class TestBadChecksum(ConnsCase):
     def test_bad_checksum_attributed_by_address(self):
         """A segment with a bad checksum comes with no socket: the owner is found by address."""
         with h.NetnsPair() as ns:
-            sc = h.Sockscope(["conns", "--events", "--json", "-i", "0.3"])
+            # no -i: an event no known socket matches makes conns look at the table again
+            sc = h.Sockscope(["conns", "--events", "--json"])
             server, client, rs, rc = self.held_pair(netns=ns, addr=ns.A4)
-            time.sleep(1)  # a refresh, so that the connection's owner is known by address
+            time.sleep(1)
             h.run(["ip", "netns", "exec", ns.b, "/usr/bin/python3", "-c", BAD_CSUM, rc["laddr"],
                    str(rc["lport"]), rc["raddr"], str(rc["rport"])])
             time.sleep(0.5)
@@ -393,11 +454,28 @@ class TestBadChecksum(ConnsCase):
 
 class TestConnsCli(unittest.TestCase):
     CASES = [(["--sort", "bogus"], "invalid sort column"), (["--udp"], "TCP connections only"),
+             (["--tcp", "--udp"], "TCP connections only"),
              (["-s", "0"], "invalid source port"), (["-d", "70000"], "invalid destination port"),
-             (["-i", "0"], "invalid interval"), (["-p", "x"], "invalid PID")]
+             (["-i", "0"], "invalid interval"), (["-p", "x"], "invalid PID"),
+             # flags that shape the table, which --events does not show
+             (["-a", "--events"], "--all keeps closed connections in the table, which "
+                                  "--events does not show"),
+             (["--events", "--sort", "cwnd"], "--sort orders the table, which --events"),
+             (["--events", "-i", "0.5"], "--interval refreshes the table, which --events")]
 
     def test_bad_input_exits_2(self):
         h.assert_bad_input(self, "conns", self.CASES)
+
+    def test_sort_error_lists_columns_and_hints_once(self):
+        r = h.run([h.SOCKSCOPE, "conns", "--sort", "nosuch"])
+        self.assertEqual(r.stderr.count("--help"), 1, r.stderr)
+        self.assertIn("expected one of pid, lport", r.stderr)
+
+    def test_help_offers_no_udp(self):
+        """conns refuses --udp, so its help does not list it; the others say what both mean."""
+        self.assertNotIn("--udp", h.run([h.SOCKSCOPE, "conns", "--help"]).stdout)
+        self.assertIn("--tcp / --udp       only TCP / UDP (both given: both",
+                      h.run([h.SOCKSCOPE, "top", "--help"]).stdout)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -55,10 +56,24 @@ class TestBadInput(unittest.TestCase):
         (["-x"], "unknown option '-x'"),
         (["-p"], "needs a value"),
         (["stray"], "unexpected argument"),
+        # not echoed whole: its start and its length
+        (["-c", "x" * 10000], "'%s... (10000 bytes)'" % ("x" * 40)),
     ]
 
     def test_bad_input_exits_2_with_one_line(self):
         h.assert_bad_input(self, "top", self.CASES)
+        r = h.run([h.SOCKSCOPE, "top", "-c", "x" * 10000])
+        self.assertLess(len(r.stderr), 200, "a long value is echoed whole")
+
+    def test_not_a_cgroup2_directory(self):
+        """A directory that is not on cgroupfs v2 (statfs's magic says): exit 2, one line."""
+        with tempfile.TemporaryDirectory() as d:
+            h.assert_bad_input(self, "top", [(["--cgroup", d], "not a cgroup v2 directory")])
+
+    def test_empty_command(self):
+        r = h.run([h.SOCKSCOPE, ""])
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, "sockscope: empty command (see 'sockscope --help')\n")
 
     def test_unknown_command(self):
         for args in (["tpo"], ["--frobnicate"], []):
@@ -141,6 +156,41 @@ class TestLifecycle(unittest.TestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertIn("status=0", r.stderr)
         self.assertEqual(r.stderr.strip(), "status=0")
+
+    def test_summary_says_one_call(self):
+        """One byte in one call each way (netio's own count): singular, not "1 calls"."""
+        server, client = h.start_pair("tcp", "127.0.0.1", "127.0.0.1", "write", "read", 1, 0)
+        try:
+            sc = h.Sockscope(["top", "-i", "0.2", "-p", "%d,%d" % (server.pid, client.pid)])
+            server.go()
+            client.go()
+            rs, rc = server.result(), client.result()
+        finally:
+            server.stop()
+            client.stop()
+        status, out, err = sc.finish(timeout=30)
+        self.assertEqual(status, 0, err)
+        self.assertEqual((rc["sent"], rc["send_calls"], rs["received"], rs["recv_calls"]),
+                         (1, 1, 1, 1))
+        self.assertIn("Total sent:     1 byte (1 B) in 1 call\n", out)
+        self.assertIn("Total received: 1 byte (1 B) in 1 call\n", out)
+
+    def test_closed_pipe_noticed_between_writes(self):
+        """top --json writes only once an interval: its reader's exit is noticed before."""
+        p = subprocess.Popen([h.SOCKSCOPE, "top", "--json", "-i", "30", "-v"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            while h.READY_LINE not in p.stderr.readline():
+                pass
+            p.stdout.close()  # as `| head -1` does once it has its line
+            t0 = time.monotonic()
+            p.wait(timeout=10)
+            self.assertLess(time.monotonic() - t0, 1.0)
+            self.assertEqual(p.returncode, 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
     def test_all_pids_exit(self):
         """With -p, top ends by itself once every named process is gone."""

@@ -388,15 +388,115 @@ static void test_check_existing_pid(void **state)
 	assert_int_equal(opts_check(&o, err, sizeof(err)), 0);
 }
 
+/* Where the cgroup v2 hierarchy is mounted, from /proc/self/mounts; NULL if nowhere. */
+static char *cgroup2_root(char *buf, size_t len)
+{
+	char line[512], dev[128], path[256], type[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char *found = NULL;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %255s %63s", dev, path, type) == 3 &&
+		    !strcmp(type, "cgroup2"))
+			found = buf, snprintf(buf, len, "%s", path);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void check_cgroup(char *path, int want)
+{
+	reset();
+	assert_int_equal(parse(ARGV("--cgroup", path)), 0);
+	assert_int_equal(o.filt.cgroup_on, 1);
+	assert_int_equal(opts_check(&o, err, sizeof(err)), want);
+	if (want)
+		assert_non_null(strstr(err, "not a cgroup v2 directory"));
+}
+
 static void test_check_cgroup(void **state)
 {
+	char root[256] = "", tmp[] = "/tmp/sockscope-test-XXXXXX";
+
 	(void)state;
-	assert_int_equal(parse(ARGV("--cgroup", "/nonexistent/sockscope")), 0);
-	assert_int_equal(o.filt.cgroup_on, 1);
-	assert_int_equal(opts_check(&o, err, sizeof(err)), -1);
+	check_cgroup((char[]){ "/nonexistent/sockscope" }, -1);
 	assert_non_null(strstr(err, "'/nonexistent/sockscope'"));
-	assert_int_equal(parse(ARGV("--cgroup", "/")), 0);
-	assert_int_equal(opts_check(&o, err, sizeof(err)), 0);
+	/* directories, but not of cgroupfs (statfs says so): a cgroup v1 one is refused alike */
+	check_cgroup((char[]){ "/" }, -1);
+	assert_non_null(mkdtemp(tmp));
+	check_cgroup(tmp, -1);
+	rmdir(tmp);
+	if (!cgroup2_root(root, sizeof(root)))
+		skip();
+	check_cgroup(root, 0);
+}
+
+static void test_long_value_not_echoed_whole(void **state)
+{
+	static char big[10001], bigopt[10003] = "--";
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	memcpy(bigopt + 2, big, sizeof(big));
+	refused("(10000 bytes)", ARGV("-c", big));
+	assert_true(strlen(err) < 120);
+	refused("(10000 bytes)", ARGV("-p", big));
+	refused("(10000 bytes)", ARGV(big));
+	refused("unknown option '--xxx", ARGV(bigopt));
+	refused("(10002 bytes)", ARGV(bigopt));
+}
+
+static int payload_handle(int opt, const char *arg, void *ctx, char *e, size_t len)
+{
+	(void)opt, (void)e, (void)len;
+	*(const char **)ctx = arg ? arg : "default";
+	return 0;
+}
+
+/* getopt takes an optional value only after '=': the error says so, for what was typed. */
+static void test_optional_value_after_space(void **state)
+{
+	const char *payload = NULL;
+	const struct option lo[] = { { "payload", optional_argument, NULL, 2000 }, { 0 } };
+	struct ss_cmd_opts cmd = { "", lo, payload_handle, &payload };
+
+	(void)state;
+	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--payload", "100")), -1);
+	assert_string_equal(err, "unexpected argument '100': use --payload=100 (its value goes "
+				 "after '=')");
+	reset();
+	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--payload", "100", "--json")), -1);
+	assert_non_null(strstr(err, "use --payload=100"));
+	reset();
+	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--payload", "-v")), 0);
+	assert_string_equal(payload, "default");
+	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--payload=7")), 0);
+	assert_string_equal(payload, "7");
+	reset();
+	/* a stray word after an option that takes no value is just that */
+	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--json", "100")), -1);
+	assert_string_equal(err, "unexpected argument '100'");
+}
+
+static char *usage_of(unsigned groups)
+{
+	static char *text;
+	size_t n;
+	FILE *f = open_memstream(&text, &n);
+
+	free(text);
+	opts_usage(f, groups, 1, "intervals");
+	fclose(f);
+	return text;
+}
+
+static void test_usage_protocols(void **state)
+{
+	(void)state;
+	assert_non_null(strstr(usage_of(GROUPS), "--tcp / --udp       only TCP / UDP (both given: "
+						 "both"));
+	/* conns refuses --udp: its help does not offer it */
+	assert_null(strstr(usage_of(GROUPS | OPTS_TCP_ONLY), "--udp"));
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -426,6 +526,9 @@ int main(void)
 		T(test_check_missing_pid),
 		T(test_check_existing_pid),
 		T(test_check_cgroup),
+		T(test_long_value_not_echoed_whole),
+		T(test_optional_value_after_space),
+		T(test_usage_protocols),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

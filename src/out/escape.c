@@ -93,16 +93,30 @@ static size_t text_piece(const uint8_t *s, size_t n, bool utf8_ok, char piece[8]
 	return 1;
 }
 
-/* Runs of plain ASCII are copied whole: payloads are mostly text, hundreds of MB/s of it. */
-char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok)
+/* A token (esc_token) is text without space or '=': its plain runs stop there too. */
+static size_t token_plain_run(const uint8_t *s, size_t n)
 {
-	const uint8_t *s = src;
+	size_t i = 0;
+
+	while (i < n && s[i] > 0x20 && s[i] < 0x7f && s[i] != '\\' && s[i] != '=')
+		i++;
+	return i;
+}
+
+/*
+ * Runs of plain ASCII are copied whole: payloads are mostly text, hundreds of MB/s of it.
+ * Everything else goes through text_piece (which writes space and '=' as \xNN, as they are
+ * below 0x80, when a token's run stops at them).
+ */
+static char *escape(char *dst, size_t dstlen, const uint8_t *s, size_t srclen, bool utf8_ok,
+		    size_t (*plain_run)(const uint8_t *, size_t))
+{
 	size_t o = 0, i = 0;
 
 	if (!dstlen)
 		return dst;
 	while (i < srclen) {
-		size_t run = text_plain_run(s + i, srclen - i), plen, used;
+		size_t run = plain_run(s + i, srclen - i), plen, used;
 		char piece[8];
 
 		if (run) {
@@ -124,28 +138,14 @@ char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool ut
 	return dst;
 }
 
+char *esc_text(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok)
+{
+	return escape(dst, dstlen, src, srclen, utf8_ok, text_plain_run);
+}
+
 char *esc_token(char *dst, size_t dstlen, const void *src, size_t srclen, bool utf8_ok)
 {
-	const uint8_t *s = src;
-	size_t o = 0, i = 0;
-
-	if (!dstlen)
-		return dst;
-	while (i < srclen) {
-		size_t plen, used;
-		char piece[8];
-
-		if (s[i] > 0x20 && s[i] < 0x7f && s[i] != '\\' && s[i] != '=')
-			piece[0] = (char)s[i], plen = used = 1;
-		else /* text_piece writes space and '=' as \xNN: they are below 0x80 */
-			used = text_piece(s + i, srclen - i, utf8_ok, piece, &plen);
-		if (o + plen >= dstlen)
-			break;
-		memcpy(dst + o, piece, plen);
-		o += plen, i += used;
-	}
-	dst[o] = '\0';
-	return dst;
+	return escape(dst, dstlen, src, srclen, utf8_ok, token_plain_run);
 }
 
 static bool json_plain(uint8_t c)

@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sockaddr.h"
+
 #define BUF 65536
 
 struct tally {
@@ -36,26 +38,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "churn: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static socklen_t make_addr(const char *ip, int port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		return sizeof(*a4);
-	}
-	if (inet_pton(AF_INET6, ip, &a6->sin6_addr) != 1) {
-		fprintf(stderr, "churn: bad address %s\n", ip);
-		exit(2);
-	}
-	a6->sin6_family = AF_INET6;
-	a6->sin6_port = htons(port);
-	return sizeof(*a6);
 }
 
 static void send_all(int fd, unsigned long long n, struct tally *t)
@@ -146,6 +128,10 @@ int main(int argc, char **argv)
 	}
 	per = conns / waves;
 	len = make_addr(argv[1], 0, &ss);
+	if (!len) {
+		fprintf(stderr, "churn: bad address %s\n", argv[1]);
+		return 2;
+	}
 	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 128) ||

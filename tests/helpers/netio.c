@@ -33,6 +33,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sockaddr.h"
+
 #define MAX_CHUNK 65536
 #define UDP_IDLE_MS 2000
 
@@ -97,25 +99,15 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-static socklen_t make_addr(const char *ip, int port, struct sockaddr_storage *ss)
+static socklen_t addr_of(const char *ip, int port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	socklen_t n = make_addr(ip, port, ss);
 
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		return sizeof(*a4);
+	if (!n) {
+		errno = EINVAL;
+		die("bad address %s", ip);
 	}
-	if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		return sizeof(*a6);
-	}
-	errno = EINVAL;
-	die("bad address %s", ip);
-	return 0;
+	return n;
 }
 
 static void addr_str(const struct sockaddr_storage *ss, char *ip, size_t len, int *port)
@@ -393,7 +385,7 @@ static int server(char **av)
 {
 	struct side s = { .udp = !strcmp(av[0], "udp"), .chunk = 1024, .tmpfd = open_tmp() };
 	struct sockaddr_storage a;
-	socklen_t alen = make_addr(av[1], atoi(av[2]), &a);
+	socklen_t alen = addr_of(av[1], atoi(av[2]), &a);
 	int lfd = socket(a.ss_family, s.udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1, big = 4 << 20;
 	char ip[64];
 	int port;
@@ -434,7 +426,7 @@ static int client(char **av)
 	struct side s = { .udp = !strcmp(av[0], "udp"), .tmpfd = open_tmp() };
 	unsigned long long n = strtoull(av[5], NULL, 10), m = strtoull(av[6], NULL, 10);
 
-	s.peerlen = make_addr(av[1], atoi(av[2]), &s.peer);
+	s.peerlen = addr_of(av[1], atoi(av[2]), &s.peer);
 	s.chunk = av[7] ? strtoul(av[7], NULL, 10) : (s.udp ? 1000 : 16384);
 	if (s.chunk == 0 || s.chunk > MAX_CHUNK)
 		s.chunk = MAX_CHUNK;

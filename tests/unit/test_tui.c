@@ -18,12 +18,19 @@
 static struct tui_model m;
 static char buf[256];
 
+/* Like the kernel's comm: as many bytes as fit, NUL-terminated only when shorter. */
+static void put(char *dst, size_t n, const char *s)
+{
+	memset(dst, 0, n);
+	memcpy(dst, s, strnlen(s, n));
+}
+
 static struct tui_proc_in proc(uint32_t pid, const char *comm, uint64_t sent, uint64_t recv)
 {
 	struct tui_proc_in p = { .pid = pid, .nprocs = 1, .sent = sent, .recv = recv };
 
-	strncpy(p.comm, comm, sizeof(p.comm));
-	strncpy(p.user, "root", sizeof(p.user));
+	put(p.comm, sizeof(p.comm), comm);
+	put(p.user, sizeof(p.user), "root");
 	p.calls = (sent + recv) / 100;
 	return p;
 }
@@ -48,7 +55,7 @@ static struct tui_conn_in conn(uint64_t id, uint32_t pid, uint16_t lport, uint16
 
 	memcpy(c.laddr, "\x7f\0\0\x01", 4);
 	memcpy(c.raddr, "\x7f\0\0\x02", 4);
-	strncpy(c.comm, "curl", sizeof(c.comm));
+	put(c.comm, sizeof(c.comm), "curl");
 	return c;
 }
 
@@ -410,11 +417,11 @@ static void test_drill_down_by_name(void **state)
 	tui_key(&m, 'c');
 	tui_key(&m, 'n'); /* alpha, bravo, charlie */
 	tui_key(&m, TUI_KEY_ENTER);
-	strncpy(c[0].comm, "alpha", sizeof(c[0].comm));
-	strncpy(c[1].comm, "alpha", sizeof(c[1].comm));
+	put(c[0].comm, sizeof(c[0].comm), "alpha");
+	put(c[1].comm, sizeof(c[1].comm), "alpha");
 	assert_int_equal(tui_feed_conns(&m, c, 2, SEC), 0);
 	assert_int_equal(tui_table_of(&m)->nshown, 2); /* every "alpha" socket, whatever its PID */
-	strncpy(c[1].comm, "other", sizeof(c[1].comm));
+	put(c[1].comm, sizeof(c[1].comm), "other");
 	assert_int_equal(tui_feed_conns(&m, c, 2, 2 * SEC), 0);
 	assert_int_equal(tui_table_of(&m)->nshown, 1);
 }

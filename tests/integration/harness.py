@@ -20,6 +20,14 @@ SOCKSCOPE = os.environ.get("SOCKSCOPE_BIN") or os.path.join(ROOT, "build", "sock
 NETIO = os.path.join(ROOT, "build", "tests", "netio")
 LOCK = "/tmp/sockscope-bpf.lock"
 MODULE_TIMEOUT = float(os.environ.get("SOCKSCOPE_MODULE_TIMEOUT", "900"))  # seconds
+# How much slower than this machine the tests run: the kernel matrix's VMs emulate their CPU
+# (tests/vm/guest.sh sets it), so a bound on how fast something reacts is stretched by it.
+TIME_SCALE = float(os.environ.get("SOCKSCOPE_TIME_SCALE", "1"))
+
+
+def kernel_at_least(major, minor):
+    release = os.uname().release.split("-")[0].split(".")
+    return (int(release[0]), int(release[1])) >= (major, minor)
 READY_LINE = "collecting; Ctrl-C to stop"
 ATTACHING = ("top", "trace", "conns", "serve")  # the subcommands that take --attach
 # Program names of every sockscope BPF object: none may outlive a test.

@@ -49,6 +49,8 @@ if [[ -n ${SS_MODROOT:-} ]]; then
 fi
 
 export PYTHONPATH=$SS_ROOT
+# TCG emulates every instruction: what takes 1 s here may take several there
+[[ -n ${SS_MODROOT:-} ]] && export SOCKSCOPE_TIME_SCALE=4
 
 # run.sh --exec: a command of the caller's instead of the matrix, for diagnosis
 if [[ -e $OUT/exec.sh ]]; then

@@ -166,7 +166,7 @@ class TestChurn(unittest.TestCase):
             time.sleep(2.5)
             last = {k: rss_kib(p) for k, p in watched.items()}
             for k in watched:  # for bench/churn.sh's record
-                print("churn: %s VmRSS %d KiB after %d connections, %d KiB after %d" % (
+                print("churn: %s VmRSS %d KiB after %d sockets (both ends), %d KiB after %d" % (
                     k, first[k], 2 * self.CONNS // self.WAVES, last[k], 2 * self.CONNS),
                     file=sys.stderr)
             for k in watched:

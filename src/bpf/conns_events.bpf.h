@@ -109,18 +109,12 @@ int BPF_PROG(conn_cong_raw, struct sock *sk, __u8 ca)
 /* accept() returned a descriptor: the socket behind it now belongs to this process. */
 static __always_inline int on_accept(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-	struct file *file;
-	struct socket *sock;
-	struct sock *sk;
 	struct ss_tcp_info *i;
+	struct sock *sk;
 
-	if (fd < 0 || !pid_selected(bpf_get_current_pid_tgid() >> 32))
+	if (!pid_selected(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xfffff]);
-	sock = file ? BPF_CORE_READ(file, private_data) : NULL;
-	sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	sk = sock_of_fd(fd);
 	if (!sk || !is_tcp(sk))
 		return 0;
 	i = info_of(sock_id(sk, false), true);

@@ -30,8 +30,6 @@
 #ifndef SOCKSCOPE_RECV_BYPASS_BPF_H
 #define SOCKSCOPE_RECV_BYPASS_BPF_H
 
-#define S_IFMT	 00170000
-#define S_IFSOCK 0140000
 #define SOL_TCP	 6
 #define TCP_ZEROCOPY_RECEIVE 35
 
@@ -56,20 +54,8 @@ struct {
 /* The TCP socket behind the caller's descriptor fd, or NULL. */
 static __always_inline struct sock *tcp_sock_of_fd(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-	struct socket *sock;
-	struct sock *sk;
+	struct sock *sk = sock_of_fd(fd);
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(f, private_data); /* a socket file's private data is its socket */
-	sk = BPF_CORE_READ(sock, sk);
 	return sk && sock_proto(sk, false) == IPPROTO_TCP ? sk : NULL;
 }
 

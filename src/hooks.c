@@ -55,6 +55,7 @@ static const struct ss_prog_ref bypass_tp[] = {
 	{ "splice_exit_tp", "syscalls/sys_exit_splice" },
 	{ "getsockopt_enter_tp", "syscalls/sys_enter_getsockopt" },
 	{ "getsockopt_exit_tp", "syscalls/sys_exit_getsockopt" },
+	{ "uring_complete_tp", "io_uring/io_uring_complete", true }, /* CONFIG_IO_URING */
 	END,
 };
 
@@ -137,7 +138,7 @@ const struct ss_hook hook_sock_recv = {
 /* every attach mode counts these the same way: see recv_bypass.bpf.h */
 const struct ss_hook hook_recv_bypass = {
 	.name = "recv_bypass",
-	.what = "TCP bytes read by splice(2) or TCP_ZEROCOPY_RECEIVE, which bypass sock_recv",
+	.what = "TCP bytes read by splice(2), io_uring's splice or TCP_ZEROCOPY_RECEIVE, which bypass sock_recv",
 	.ways = { { SS_MODE_TRACEPOINT, bypass_tp } },
 };
 

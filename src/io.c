@@ -84,7 +84,8 @@ static int choose_hooks(struct ss_io *io, const struct ss_opts *o, char *err, si
 	struct ld_hook hooks[CH_COUNT] = {
 		{ &hook_sock_send, true },
 		{ &hook_sock_recv, true },
-		{ &hook_recv_bypass, false, "TCP data read by splice(2) or zerocopy is not counted" },
+		{ &hook_recv_bypass, false,
+		  "TCP data read by splice(2), io_uring splice or zerocopy is not counted" },
 		{ &hook_sock_release, false, "records of closed sockets stay until the table fills" },
 		{ &hook_sock_cookie, false, "sockets older than their first call may merge" },
 	};

@@ -25,7 +25,10 @@ struct ld_hook {
 	const char *degraded; /* what is lost without it, when not required */
 };
 
-/* Chooses a way for each hook (ch[i] for hooks[i]); fails only for a required hook. */
+/*
+ * Chooses a way for each hook (ch[i] for hooks[i]); fails only for a required hook. The tests
+ * leave optional hooks out by naming them in SOCKSCOPE_TEST_SKIP_HOOK (comma-separated).
+ */
 int ld_choose(const struct ld_hook *hooks, size_t n, enum ss_mode force, struct ss_choice *ch,
 	      char *err, size_t len);
 /* True when the chosen way for this hook passes untyped pointers (raw_tp, kprobe). */

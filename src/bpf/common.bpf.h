@@ -164,24 +164,31 @@ static __always_inline bool sock_selected(const struct ss_addrs *r)
 #define S_IFSOCK 0140000
 
 /*
- * The socket behind the current task's descriptor fd, by probe reads (so untyped), or NULL
- * when fd is out of the table or not a socket: a socket file's private data is its socket.
+ * The socket behind file f, by probe reads (so untyped), or NULL when f is not a socket: a
+ * socket file's private data is its socket.
  */
+static __always_inline struct sock *sock_of_file(struct file *f)
+{
+	struct socket *sock;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* The socket behind the current task's descriptor fd, or NULL (out of the table, no socket). */
 static __always_inline struct sock *sock_of_fd(long fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *f = NULL;
-	struct socket *sock;
 
 	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(f, private_data);
-	return BPF_CORE_READ(sock, sk);
+	return sock_of_file(f);
 }
 
 /* A user socket of a protocol we account: TCP or UDP over IPv4 or IPv6. */

@@ -366,7 +366,8 @@ static int load(struct trace *t, char *err, size_t len)
 	struct ld_hook hooks[CH_COUNT] = {
 		{ &hook_sock_send, true },
 		{ &hook_sock_recv, true },
-		{ &hook_recv_bypass, false, "TCP data read by splice(2) or zerocopy is not traced" },
+		{ &hook_recv_bypass, false,
+		  "TCP data read by splice(2), io_uring splice or zerocopy is not traced" },
 		{ t->payload ? &hook_mmsg_entry : NULL, false,
 		  "sendmmsg/recvmmsg payloads show their first datagram" },
 	};

@@ -3,9 +3,9 @@
  * netio: the ground truth for sockscope's integration tests. A client sends exactly N bytes
  * to a server and reads back M, each side through the socket call the test names (write,
  * send, sendto, sendmsg, sendmmsg, writev, sendfile, splice, io_uring / read, recv, recvfrom,
- * recvmsg, recvmmsg, readv, io_uring, splice into a pipe, uring_splice, zerocopy), over TCP or
- * UDP, IPv4 or IPv6. Each side sums what its calls returned and prints it with its PID and
- * addresses as one JSON line, to compare with what sockscope reported.
+ * recvmsg, recvmmsg, readv, io_uring, splice into a pipe, uring_splice, uring_splice_fixed,
+ * zerocopy), over TCP or UDP, IPv4 or IPv6. Each side sums what its calls returned and prints
+ * it with its PID and addresses as one JSON line, to compare with what sockscope reported.
  *
  * Both sides start, print a "ready" line (the server with its port), and wait for a byte on
  * stdin before moving any data, so that the test can start sockscope with their PIDs first.
@@ -49,14 +49,19 @@ struct side {
 	unsigned long long send_calls, recv_calls; /* socket-level calls that moved data */
 };
 
+/* How an IORING_OP_SPLICE names its source: by descriptor, or registered with the ring. */
+enum uring_src { URING_FD, URING_FIXED };
+
 /*
  * One io_uring operation, submitted and waited for; returns its result like a syscall.
- * pipe_w >= 0: a splice from fd into that pipe (IORING_OP_SPLICE), instead of send/recv.
+ * pipe_w >= 0: a splice from fd into that pipe (IORING_OP_SPLICE), instead of send/recv; with
+ * URING_FIXED, fd is registered with the ring (once: each process splices from one socket)
+ * and named by its index, as proxies with registered files do.
  */
-static ssize_t uring_io(int fd, void *buf, size_t n, bool send, int pipe_w)
+static ssize_t uring_io(int fd, void *buf, size_t n, bool send, int pipe_w, enum uring_src src)
 {
 	static struct io_uring ring;
-	static bool ready;
+	static bool ready, registered;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	int res;
@@ -64,8 +69,13 @@ static ssize_t uring_io(int fd, void *buf, size_t n, bool send, int pipe_w)
 	if (!ready && io_uring_queue_init(4, &ring, 0))
 		return -1;
 	ready = true;
+	if (src == URING_FIXED && !registered && io_uring_register_files(&ring, &fd, 1))
+		return -1;
+	registered |= src == URING_FIXED;
 	sqe = io_uring_get_sqe(&ring);
-	if (pipe_w >= 0)
+	if (pipe_w >= 0 && src == URING_FIXED)
+		io_uring_prep_splice(sqe, 0, -1, pipe_w, -1, (unsigned)n, SPLICE_F_FD_IN_FIXED);
+	else if (pipe_w >= 0)
 		io_uring_prep_splice(sqe, fd, -1, pipe_w, -1, (unsigned)n, 0);
 	else if (send)
 		io_uring_prep_send(sqe, fd, buf, n, 0);
@@ -84,7 +94,7 @@ static ssize_t uring_io(int fd, void *buf, size_t n, bool send, int pipe_w)
 
 static ssize_t uring_op(int fd, void *buf, size_t n, bool send)
 {
-	return uring_io(fd, buf, n, send, -1);
+	return uring_io(fd, buf, n, send, -1, URING_FD);
 }
 
 static void die(const char *fmt, ...)
@@ -222,7 +232,7 @@ static void send_all(struct side *s, const char *call, unsigned long long total)
  * Into a pipe, as proxies do: the bytes leave the socket by splice(2), or io_uring's
  * IORING_OP_SPLICE, not by a read.
  */
-static ssize_t splice_in(int fd, char *buf, size_t n, bool uring)
+static ssize_t splice_in(int fd, char *buf, size_t n, bool uring, enum uring_src src)
 {
 	static int p[2] = { -1, -1 };
 	ssize_t r, got = 0;
@@ -231,7 +241,7 @@ static ssize_t splice_in(int fd, char *buf, size_t n, bool uring)
 		die("pipe");
 	if (n > 65536)
 		n = 65536; /* what a pipe holds */
-	r = uring ? uring_io(fd, NULL, n, false, p[1]) : splice(fd, NULL, p[1], NULL, n, 0);
+	r = uring ? uring_io(fd, NULL, n, false, p[1], src) : splice(fd, NULL, p[1], NULL, n, 0);
 	while (r > 0 && got < r) {
 		ssize_t k = read(p[0], buf + got, (size_t)(r - got));
 
@@ -294,9 +304,11 @@ static ssize_t recv_once(struct side *s, const char *call, char *buf, size_t n)
 	if (!strcmp(call, "io_uring"))
 		return uring_op(s->fd, buf, n, false);
 	if (!strcmp(call, "splice"))
-		return splice_in(s->fd, buf, n, false);
+		return splice_in(s->fd, buf, n, false, URING_FD);
 	if (!strcmp(call, "uring_splice"))
-		return splice_in(s->fd, buf, n, true);
+		return splice_in(s->fd, buf, n, true, URING_FD);
+	if (!strcmp(call, "uring_splice_fixed"))
+		return splice_in(s->fd, buf, n, true, URING_FIXED);
 	if (!strcmp(call, "zerocopy"))
 		return zerocopy_in(s->fd, buf, n);
 	if (!strcmp(call, "recvmmsg")) {

@@ -123,7 +123,7 @@ def script(code):
 class Sockscope:
     """A running `sockscope` whose readiness is known and whose output is parsed."""
 
-    def __init__(self, args, ready_timeout=20):
+    def __init__(self, args, ready_timeout=20, env=None):
         self.args = [SOCKSCOPE] + list(args)
         if "-v" not in self.args:
             self.args.append("-v")
@@ -132,7 +132,7 @@ class Sockscope:
         if os.environ.get("SOCKSCOPE_ATTACH") and args and args[0] in ATTACHING:
             self.args += ["--attach", os.environ["SOCKSCOPE_ATTACH"]]
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, errors="surrogateescape")
+                                     text=True, errors="surrogateescape", env=env)
         self.stderr_lines = []
         deadline = time.time() + ready_timeout
         while time.time() < deadline:

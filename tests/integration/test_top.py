@@ -153,7 +153,7 @@ class TestAccuracy(TopCase):
 
 class TestBypassingReceives(TopCase):
     """Reads that never pass sock_recvmsg: splice(2) from a TCP socket into a pipe, as proxies
-    read, and getsockopt(TCP_ZEROCOPY_RECEIVE). Each attach mode this kernel has counts them
+    read, io_uring's IORING_OP_SPLICE, and getsockopt(TCP_ZEROCOPY_RECEIVE). Each attach mode this kernel has counts them
     exactly (the matrix VMs add fentry/kprobe), over IPv4 and IPv6, loopback and veth, in top
     and in trace, which names the syscall."""
 
@@ -162,6 +162,9 @@ class TestBypassingReceives(TopCase):
     # when there is nothing to map or copy, at the end of the stream
     SPLICE = ([("write", "splice"), ("splice", "splice")], {"splice"})
     ZEROCOPY = ([("write", "zerocopy")], {"getsockopt", "recv"})
+    # IORING_OP_SPLICE by descriptor and by registered file; the client reads its reply the
+    # same way
+    URING = ([("write", "uring_splice"), ("write", "uring_splice_fixed")], {"io_uring"})
 
     def check(self, mode, family, veth, pairs, syscalls):
         if os.environ.get("SOCKSCOPE_ATTACH"):
@@ -199,14 +202,21 @@ class TestBypassingReceives(TopCase):
     def test_zerocopy_raw_tp(self):
         self.each("raw_tp", self.ZEROCOPY)
 
+    def test_uring_splice_tp_btf(self):
+        self.each("tp_btf", self.URING)
+
+    def test_uring_splice_raw_tp(self):
+        self.each("raw_tp", self.URING)
+
 
 class TestKernelCheck(TopCase):
     """top --check-kernel holds the per-call sums against each TCP socket's own records
     (copied_seq, rcv_nxt, bytes_received; write_seq, snd_una, bytes_acked): they agree on
-    every path sockscope counts, and a path it does not count (io_uring's IORING_OP_SPLICE,
-    which makes no syscall of its own) shows as a disagreement of exactly its bytes."""
+    every path sockscope counts, and a path it does not count (here io_uring's
+    IORING_OP_SPLICE with the hook that counts it left out) shows as a disagreement of exactly
+    its bytes."""
 
-    def check(self, pairs):
+    def check(self, pairs, env=None):
         """Runs the pairs with their connections held open until the check has settled."""
         peers, sc = [], None
         try:
@@ -214,7 +224,8 @@ class TestKernelCheck(TopCase):
                 peers.append(h.start_pair("tcp", "127.0.0.1", "127.0.0.1", snd, rcv,
                                           300007 + i, 20011 + i, hold=True))
             pids = ",".join(str(p.pid) for pair in peers for p in pair)
-            sc = h.Sockscope(["top", "--json", "-i", "0.2", "--check-kernel", "-p", pids])
+            sc = h.Sockscope(["top", "--json", "-i", "0.2", "--check-kernel", "-p", pids],
+                             env=env)
             for server, client in peers:
                 server.go()
                 client.go()
@@ -238,7 +249,7 @@ class TestKernelCheck(TopCase):
 
     def test_agrees_with_the_kernel(self):
         pairs = [("write", "read"), ("sendmsg", "splice"), ("writev", "zerocopy"),
-                 ("splice", "recv")]
+                 ("splice", "recv"), ("send", "uring_splice"), ("write", "uring_splice_fixed")]
         results, lines, total = self.check(pairs)
         self.assert_exact(results, lines, 4, intervals=False)
         self.assertEqual(h.by_type(lines, "kernel_check"), [])
@@ -246,7 +257,8 @@ class TestKernelCheck(TopCase):
 
     def test_catches_a_path_not_counted(self):
         """Both sides read with IORING_OP_SPLICE (the client its reply)."""
-        results, lines, total = self.check([("write", "uring_splice")])
+        skip = dict(os.environ, SOCKSCOPE_TEST_SKIP_HOOK="recv_bypass")
+        results, lines, total = self.check([("write", "uring_splice")], env=skip)
         bad = {l["pid"]: l for l in h.by_type(lines, "kernel_check")}
         self.assertEqual(set(bad), {r["pid"] for r in results}, bad)
         for r in results:

@@ -16,7 +16,8 @@
 #            VM each: modes (comma separated) are forced with SOCKSCOPE_ATTACH, except auto=X,
 #            which runs unforced and expects sockscope to choose X
 #   TESTS    unittest names, comma separated (default: the accuracy tests of top and trace,
-#            conns' table and events, serve's scrape by Prometheus, and every BPF object
+#            top's check against the kernel's counters (every receive path), conns' table and
+#            events, serve's scrape by Prometheus, and every BPF object
 #            loading, each capability failing alone)
 #   HOST=1   also run the same on this machine's kernel (make test already runs its suite)
 #   JOBS (nproc) VMs at once, SMP (1 vCPU: TCG runs one faster than two), MEM (1024 MiB),
@@ -34,7 +35,7 @@ VMDIR=$ROOT/tests/vm
 CACHE=${CACHE:-$VMDIR/cache}
 OUT=${OUT:-$ROOT/build/vm}
 MATRIX=${MATRIX-"6.1:auto=fentry 6.1:kprobe 6.12:auto=tp_btf"}
-TESTS=${TESTS:-tests.integration.test_top.TestAccuracy,tests.integration.test_trace.TestTraceEvents,tests.integration.test_conns.TestTable,tests.integration.test_conns.TestEvents,tests.integration.test_serve.TestPrometheus,tests.integration.test_capabilities}
+TESTS=${TESTS:-tests.integration.test_top.TestAccuracy,tests.integration.test_top.TestKernelCheck,tests.integration.test_trace.TestTraceEvents,tests.integration.test_conns.TestTable,tests.integration.test_conns.TestEvents,tests.integration.test_serve.TestPrometheus,tests.integration.test_capabilities}
 HOST=${HOST:-0}
 SMP=${SMP:-1}
 MEM=${MEM:-1024}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `sockscope conns`'s benchmark (part of `make bench`, as root; issue 4's performance section).
+# `sockscope conns`'s benchmark (part of `make bench`, as root; results in docs/PERFORMANCE.md).
 # Over loopback, bounded in time:
 #
 # 1. Ratio: iperf3 bulk TCP under no monitor, `sleep` (A/A), the no-op floor, `top` (whose

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `sockscope serve`'s benchmark (part of `make bench`, as root; issue 5's performance section).
+# `sockscope serve`'s benchmark (part of `make bench`, as root; results in docs/PERFORMANCE.md).
 # Over loopback, bounded in time:
 #
 # 1. Ratio: the 64 B TCP ping-pong (pinned to one CPU) and iperf3 bulk TCP under no monitor,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `sockscope trace`'s benchmark (part of `make bench`, as root; issue 3's performance section).
+# `sockscope trace`'s benchmark (part of `make bench`, as root; results in docs/PERFORMANCE.md).
 # Over loopback, bounded in time:
 #
 # 1. Ratio: the 64 B TCP ping-pong (both ends pinned to one CPU) under no monitor, `sleep`

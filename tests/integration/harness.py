@@ -30,11 +30,6 @@ def kernel_at_least(major, minor):
     return (int(release[0]), int(release[1])) >= (major, minor)
 READY_LINE = "collecting; Ctrl-C to stop"
 ATTACHING = ("top", "trace", "conns", "serve")  # the subcommands that take --attach
-# Program names of every sockscope BPF object: none may outlive a test.
-OUR_PROGS = ("sock_send_", "sock_recv_", "sock_release_", "sock_create_", "sock_ops_",
-             "tcp_sendmsg_", "tcp_recvmsg_", "udp_sendmsg_", "udp_recvmsg_",
-             "udpv6_sendmsg_", "udpv6_recvmsg_", "tcp_sendpage_", "udp_sendpage_", "probe_")
-
 _lock_fd = None
 
 
@@ -61,14 +56,6 @@ def unlock():
 def require_root(testcase):
     if os.geteuid() != 0:
         raise unittest.SkipTest("needs root")
-
-
-def our_programs():
-    """Names of loaded BPF programs that belong to sockscope."""
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True, timeout=20).stdout
-    names = [p.get("name", "") for p in json.loads(out or "[]")]
-    return [n for n in names if n.startswith(OUR_PROGS)]
 
 
 def prog_ids_of(pid):

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Where the time of a `trace` event goes (its throughput ratio against no monitor). Builds
-# variants of the committed tree with bench/trace-parts.patch, which adds switches to trace.bpf.c, and runs
-# trace.sh's ratio and in-kernel cost passes (64 B TCP ping-pong) on each:
+# variants of the committed tree with bench/trace-parts.patch, which adds switches to
+# trace.bpf.c, and runs trace.sh's ratio and in-kernel cost passes (64 B TCP ping-pong) on each:
 #
 #   full       trace as it is
 #   ring-only  the ring buffer record alone: no comm, time, addresses or registers read

@@ -104,7 +104,7 @@ sanitize: helpers
 		tests.integration.smoke
 
 # Every benchmark in turn (bench/run.sh is top's); BENCHES=trace runs one. See docs/PERFORMANCE.md.
-BENCHES ?= run trace conns serve churn
+BENCHES ?= run trace conns serve churn uring
 bench: $(BIN) helpers
 	@set -e; for b in $(BENCHES); do bench/$$b.sh; done
 

@@ -2,14 +2,14 @@
 /*
  * Unit tests of display rows: grouping a process table by PID or by name, deltas between two
  * updates (including groups that appear or grow between them), and the display order with its
- * tie-breaks. The process table is built by hand, as io.c would fill it.
+ * tie-breaks. The process table is built by hand, as the accounting (lib/acct.c) would fill it.
  */
 #include "capture.h"
 
 #include <string.h>
 
 #include "agg.h"
-#include "io.h"
+#include "lib/acct.h"
 
 static struct htab procs;
 static struct ss_agg agg;

@@ -72,7 +72,10 @@ void acct_free(struct ss_acct *a);
  * process. Before the first sample.
  */
 int acct_keep_closed(struct ss_acct *a, size_t n);
-/* Closed connections stay two more samples before they are weighed (for later lookups). */
+/*
+ * Closed connections stay two more samples before they are weighed: conns looks them up by
+ * the records of its own BPF object, which may come a sample later.
+ */
 void acct_linger_closed(struct ss_acct *a);
 
 /* The socket sock_id was released by its last user: its records may be reaped. */

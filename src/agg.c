@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Grouping, deltas and ordering of display rows: see agg.h. */
 #include "agg.h"
-#include "io.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,34 +14,6 @@ struct idx_ent {
 	struct ss_group_key key;
 	size_t row;
 };
-
-uint64_t counts_bytes(const struct ss_counts *c)
-{
-	return c->bytes[SS_SEND] + c->bytes[SS_RECV];
-}
-
-bool counts_zero(const struct ss_counts *c)
-{
-	return !c->bytes[0] && !c->bytes[1] && !c->calls[0] && !c->calls[1];
-}
-
-void counts_add(struct ss_counts *a, const struct ss_counts *b)
-{
-	for (int d = 0; d < 2; d++) {
-		a->bytes[d] += b->bytes[d];
-		a->calls[d] += b->calls[d];
-	}
-}
-
-void counts_max(struct ss_counts *a, const struct ss_counts *b)
-{
-	for (int d = 0; d < 2; d++) {
-		if (b->bytes[d] > a->bytes[d])
-			a->bytes[d] = b->bytes[d];
-		if (b->calls[d] > a->calls[d])
-			a->calls[d] = b->calls[d];
-	}
-}
 
 int agg_init(struct ss_agg *a, enum ss_group_by by)
 {

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include "sockscope.h"
+#include "lib/acct.h"
 #include "lib/htab.h"
 
 enum ss_group_by {
@@ -46,13 +47,5 @@ int agg_update(struct ss_agg *a, const struct htab *procs);
 void agg_sort(struct ss_row *rows, size_t n);
 /* Biggest all-time total first, for the end-of-run summary. */
 void agg_sort_total(struct ss_row *rows, size_t n);
-
-uint64_t counts_bytes(const struct ss_counts *c);
-bool counts_zero(const struct ss_counts *c);
-
-/* Adds b to a, field by field. */
-void counts_add(struct ss_counts *a, const struct ss_counts *b);
-/* Raises a to b field by field: totals read while the kernel moves counts never go down. */
-void counts_max(struct ss_counts *a, const struct ss_counts *b);
 
 #endif

@@ -1,18 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * User side of io.bpf.c. Each sample reads the kernel's records (one per socket and process,
- * holding counts flushed from the per-CPU slots) and then the slots themselves, through a
- * read-only mapping. A connection's total is its record plus whatever slots still hold for it.
- * Reading records before slots means a flush between the two reads can only hide counts for
- * one sample, never count them twice; totals are then held monotonic.
+ * User side of io.bpf.c: loads and attaches the counters, and reads them. Each sample reads
+ * the kernel's records (one per socket and process, holding counts flushed from the per-CPU
+ * slots) and then the slots themselves, through a read-only mapping, and hands both to the
+ * accounting (lib/acct.c), which keeps the totals monotonic. Reading records before slots
+ * means a flush between the two reads can only hide counts for one sample, never count them
+ * twice.
  *
- * A released socket's record is final once no slot refers to it: it is read once more,
- * deleted from the kernel map (so the map stays bounded however many connections come and
- * go). Then only the busiest --max-conns closed connections stay; each other one is folded
- * into its process's totals and counted there, so that memory stays bounded however many
- * connections come and go, and the totals stay exact. For conns, which looks closed
- * connections up by the records of its own BPF object (they may come a sample later), a
- * closed connection stays two more samples before it is weighed.
+ * A released socket's record is final once no slot refers to it: it is read once more and
+ * deleted from the kernel map, so the map stays bounded however many connections come and go.
  */
 #include "io.h"
 #include "hooks.h"
@@ -40,12 +36,6 @@ struct slot_sum {
 	struct ss_counts n;
 };
 
-/* A closed connection kept for the summary, in a min-heap by bytes: the root goes first. */
-struct kept {
-	struct ss_sock_key key;
-	uint64_t bytes;
-};
-
 struct ss_io {
 	struct io_bpf *skel;
 	struct ss_links links;
@@ -53,15 +43,11 @@ struct ss_io {
 	const uint8_t *slots;
 	size_t ncpus, mmap_len;
 	struct ss_choice ch[CH_COUNT];
-	struct htab conns, procs, released, slotsum, deferred;
+	struct ss_acct acct;
+	struct htab slotsum;
 	struct ss_sock_key *keys;
 	struct ss_sock_rec *vals;
 	size_t cap;
-	struct ss_sock_key *fresh, *aging; /* reaped in the last sample and in the one before */
-	size_t nfresh, naging;
-	struct kept *kept; /* the busiest closed connections, a min-heap */
-	size_t nkept, keep;
-	bool linger; /* closed connections wait in fresh and aging before they are weighed */
 	bool waiting; /* in ss_io_wait, which a stop may cut short */
 };
 
@@ -71,7 +57,7 @@ static int on_notice(void *ctx, void *data, size_t size)
 	const struct ss_release *n = data;
 
 	if (size >= sizeof(*n))
-		htab_get(&io->released, &n->sock_id, NULL);
+		acct_released(&io->acct, n->sock_id);
 	/* libbpf drains until the buffer is empty, which sockets closing fast enough never let
 	 * happen: a stop ends the wait's drain (libbpf 1.1 honours only a negative return);
 	 * the next sample takes in what is left */
@@ -136,18 +122,9 @@ static int alloc_tables(struct ss_io *io, const struct ss_opts *o)
 	io->cap = o->max_sockets;
 	io->keys = calloc(io->cap, sizeof(*io->keys));
 	io->vals = calloc(io->cap, sizeof(*io->vals));
-	io->fresh = calloc(io->cap, sizeof(*io->fresh));
-	io->aging = calloc(io->cap, sizeof(*io->aging));
-	if (!io->keys || !io->vals || !io->fresh || !io->aging ||
-	    ss_io_keep_closed(io, o->max_conns))
+	if (!io->keys || !io->vals || acct_init(&io->acct, io->cap, o->max_conns))
 		return -1;
-	if (htab_init(&io->conns, sizeof(struct ss_sock_key), sizeof(struct ss_conn)) ||
-	    htab_init(&io->procs, sizeof(uint32_t), sizeof(struct ss_proc)) ||
-	    htab_init(&io->released, sizeof(uint64_t), sizeof(uint64_t)) ||
-	    htab_init(&io->deferred, sizeof(uint64_t), sizeof(uint64_t)) ||
-	    htab_init(&io->slotsum, sizeof(struct ss_sock_key), sizeof(struct slot_sum)))
-		return -1;
-	return 0;
+	return htab_init(&io->slotsum, sizeof(struct ss_sock_key), sizeof(struct slot_sum));
 }
 
 static int load(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
@@ -283,276 +260,84 @@ static void read_slots(struct ss_io *io)
 	}
 }
 
-static void update_conn(struct ss_conn *c, const struct ss_sock_rec *rec,
-			const struct ss_counts *kernel)
-{
-	struct ss_counts sum = c->base;
-
-	if (c->final) {
-		/* the pair came back after its record was reaped: continue from its total */
-		c->final = false;
-		c->base = c->n;
-		sum = c->n;
-	}
-	counts_add(&sum, kernel);
-	counts_max(&c->n, &sum);
-	c->rec = *rec;
-}
-
-static void kept_sift_down(struct kept *h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		struct kept t;
-
-		if (l < n && h[l].bytes < h[m].bytes)
-			m = l;
-		if (l + 1 < n && h[l + 1].bytes < h[m].bytes)
-			m = l + 1;
-		if (m == i)
-			return;
-		t = h[i], h[i] = h[m], h[m] = t;
-		i = m;
-	}
-}
-
-static void kept_push(struct kept *h, size_t *n, const struct kept *k)
-{
-	size_t i = (*n)++;
-
-	h[i] = *k;
-	while (i && h[(i - 1) / 2].bytes > h[i].bytes) {
-		struct kept t = h[i];
-
-		h[i] = h[(i - 1) / 2], h[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
-}
-
-/* Folds a closed connection into its process (counted if it moved data) and forgets it. */
-static void fold(struct ss_io *io, const struct ss_sock_key *key)
-{
-	struct ss_conn *c = htab_find(&io->conns, key);
-	struct ss_proc *p;
-
-	if (!c)
-		return;
-	if (!c->final) { /* the pair came back: it is weighed again when reaped again */
-		c->kept = false;
-		return;
-	}
-	p = htab_get(&io->procs, &c->key.tgid, NULL);
-	if (p && !p->comm[0])
-		memcpy(p->comm, c->rec.comm, sizeof(p->comm));
-	if (p && !counts_zero(&c->n)) {
-		counts_add(&p->folded[proto_index(c->rec.a.proto)], &c->n);
-		p->nfolded++;
-	}
-	htab_del(&io->conns, key);
-}
-
-/* Keeps a closed connection if it is among the busiest closed ones, else folds it. */
-static void weigh_closed(struct ss_io *io, const struct ss_sock_key *key)
-{
-	struct ss_conn *c = htab_find(&io->conns, key);
-	struct kept k = { *key, 0 };
-
-	if (!c || !c->final || c->kept)
-		return;
-	k.bytes = counts_bytes(&c->n);
-	if (io->nkept < io->keep && !counts_zero(&c->n)) {
-		c->kept = true;
-		kept_push(io->kept, &io->nkept, &k);
-		return;
-	}
-	if (!io->nkept || k.bytes <= io->kept[0].bytes) {
-		fold(io, &k.key); /* a copy: key may point into the entry fold deletes */
-		return;
-	}
-	c->kept = true;
-	k = io->kept[0];
-	io->kept[0] = (struct kept){ *key, counts_bytes(&c->n) };
-	kept_sift_down(io->kept, io->nkept, 0);
-	fold(io, &k.key); /* last: deleting from the table moves its entries */
-}
-
-/* Weighs the connections reaped two samples ago; those of the last sample age. */
-static void weigh_aged(struct ss_io *io)
-{
-	struct ss_sock_key *t = io->aging;
-
-	for (size_t i = 0; i < io->naging; i++)
-		weigh_closed(io, &io->aging[i]);
-	io->aging = io->fresh;
-	io->naging = io->nfresh;
-	io->fresh = t;
-	io->nfresh = 0;
-}
-
 /* The record is final: no slot holds counts for it and its socket is gone. */
-static void reap(struct ss_io *io, struct ss_conn *c)
+static void reap(struct ss_io *io, const struct ss_sock_key *key)
 {
 	int fd = bpf_map__fd(io->skel->maps.socks);
 	struct ss_sock_rec rec;
 
-	if (bpf_map_lookup_elem(fd, &c->key, &rec))
+	if (bpf_map_lookup_elem(fd, key, &rec))
 		return;
-	update_conn(c, &rec, &rec.n);
-	bpf_map_delete_elem(fd, &c->key);
-	if (c->forgotten) { /* its process is no longer listed: nothing to keep it for */
-		htab_del(&io->conns, &c->key);
-		return;
-	}
-	c->final = true;
-	if (io->linger && io->nfresh < io->cap)
-		io->fresh[io->nfresh++] = c->key;
-	else
-		weigh_closed(io, &c->key);
+	acct_reap(&io->acct, key, &rec);
+	bpf_map_delete_elem(fd, key);
 }
 
-static void sum_procs(struct ss_io *io)
+static uint64_t now_ns(void)
 {
-	struct ss_proc *p;
-	struct ss_conn *c;
 	struct timespec now;
-	struct ss_counts before;
 
-	for (size_t i = 0; (p = htab_next(&io->procs, &i));)
-		memcpy(p->by_proto, p->folded, sizeof(p->by_proto));
-	for (size_t i = 0; (c = htab_next(&io->conns, &i));) {
-		bool created;
-
-		if (c->forgotten)
-			continue;
-		p = htab_get(&io->procs, &c->key.tgid, &created);
-		if (!p)
-			continue;
-		if (created || !p->comm[0])
-			memcpy(p->comm, c->rec.comm, sizeof(p->comm));
-		counts_add(&p->by_proto[proto_index(c->rec.a.proto)], &c->n);
-	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	for (size_t i = 0; (p = htab_next(&io->procs, &i));) {
-		before = p->total;
-		memset(&p->total, 0, sizeof(p->total));
-		for (int k = 0; k < SS_NPROTO; k++)
-			counts_add(&p->total, &p->by_proto[k]);
-		if (memcmp(&before, &p->total, sizeof(before)))
-			p->last_active_ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	}
+	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 }
 
 int ss_io_sample(struct ss_io *io)
 {
 	ssize_t n;
-	struct ss_conn *c;
-	struct htab tmp;
 
 	ring_buffer__consume(io->rb);
-	weigh_aged(io);
+	acct_begin(&io->acct);
 	n = read_records(io);
 	read_slots(io);
-	htab_clear(&io->deferred);
 	for (ssize_t i = 0; i < n; i++) {
-		struct slot_sum *s = htab_find(&io->slotsum, &io->keys[i]);
-		struct ss_counts k = io->vals[i].n;
+		const struct slot_sum *s = htab_find(&io->slotsum, &io->keys[i]);
 
-		if (s)
-			counts_add(&k, &s->n);
-		c = htab_get(&io->conns, &io->keys[i], NULL);
-		if (!c)
+		switch (acct_record(&io->acct, &io->keys[i], &io->vals[i], s ? &s->n : NULL)) {
+		case ACCT_ERR:
 			return -1;
-		update_conn(c, &io->vals[i], &k);
-		if (!htab_find(&io->released, &io->keys[i].sock_id))
-			continue;
-		if (s)
-			htab_get(&io->deferred, &io->keys[i].sock_id, NULL);
-		else
-			reap(io, c);
+		case ACCT_REAP:
+			reap(io, &io->keys[i]);
+			break;
+		case ACCT_KEEP:
+			break;
+		}
 	}
-	/* notices whose records still had counts in a slot wait for the next sample */
-	tmp = io->released;
-	io->released = io->deferred;
-	io->deferred = tmp;
-	sum_procs(io);
+	acct_end(&io->acct, now_ns());
 	return 0;
 }
 
 int ss_io_keep_closed(struct ss_io *io, size_t n)
 {
-	struct kept *h = realloc(io->kept, (n ? n : 1) * sizeof(*h));
-
-	if (!h)
-		return -1;
-	io->kept = h;
-	io->keep = n;
-	io->nkept = 0;
-	return 0;
+	return acct_keep_closed(&io->acct, n);
 }
 
 void ss_io_linger_closed(struct ss_io *io)
 {
-	io->linger = true;
-}
-
-/* Drops a forgotten process's connections from the heap, which is then rebuilt. */
-static void unkeep(struct ss_io *io, uint32_t tgid)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < io->nkept; i++)
-		if (io->kept[i].key.tgid != tgid)
-			io->kept[n++] = io->kept[i];
-	io->nkept = n;
-	for (size_t i = n / 2; i-- > 0;)
-		kept_sift_down(io->kept, n, i);
+	acct_linger_closed(&io->acct);
 }
 
 void ss_io_forget(struct ss_io *io, uint32_t tgid)
 {
-	struct ss_sock_key *gone = calloc(io->conns.len + 1, sizeof(*gone));
-	struct ss_conn *c;
-	size_t n = 0;
-
-	if (!gone)
-		return;
-	/*
-	 * A released socket whose counts still sit in a CPU's slot is reaped only once another
-	 * socket takes that slot, which on a quiet CPU may be long after its process exited:
-	 * until then its record must not bring the process back, so it is only marked.
-	 */
-	for (size_t i = 0; (c = htab_next(&io->conns, &i));) {
-		if (c->key.tgid == tgid && c->final)
-			gone[n++] = c->key;
-		else if (c->key.tgid == tgid)
-			c->forgotten = true;
-	}
-	/* their keys may stay among the aging ones: weigh_closed skips keys no longer present */
-	for (size_t i = 0; i < n; i++)
-		htab_del(&io->conns, &gone[i]);
-	htab_del(&io->procs, &tgid);
-	unkeep(io, tgid);
-	free(gone);
+	acct_forget(&io->acct, tgid);
 }
 
 const struct htab *ss_io_conns(const struct ss_io *io)
 {
-	return &io->conns;
+	return &io->acct.conns;
 }
 
 const struct ss_conn *ss_io_find(struct ss_io *io, uint64_t sock_id, uint32_t tgid)
 {
 	struct ss_sock_key key = { .sock_id = sock_id, .tgid = tgid };
-	const struct ss_conn *c = htab_find(&io->conns, &key);
+	const struct ss_conn *c = htab_find(&io->acct.conns, &key);
 
 	if (!c && !ss_io_sample(io))
-		c = htab_find(&io->conns, &key);
+		c = htab_find(&io->acct.conns, &key);
 	return c;
 }
 
 const struct htab *ss_io_procs(const struct ss_io *io)
 {
-	return &io->procs;
+	return &io->acct.procs;
 }
 
 uint64_t ss_io_lost(const struct ss_io *io)
@@ -573,16 +358,10 @@ void ss_io_close(struct ss_io *io)
 	if (io->slots)
 		munmap((void *)io->slots, io->mmap_len);
 	io_bpf__destroy(io->skel);
-	htab_free(&io->conns);
-	htab_free(&io->procs);
-	htab_free(&io->released);
-	htab_free(&io->deferred);
+	acct_free(&io->acct);
 	htab_free(&io->slotsum);
 	free(io->keys);
 	free(io->vals);
-	free(io->fresh);
-	free(io->aging);
-	free(io->kept);
 	free(io);
 	ss_probe_cleanup();
 	ss_unmount_ours();

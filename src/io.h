@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * User side of io.bpf.c: loads and attaches the counters, and turns the kernel's per-CPU
- * slots and records into monotonic per-connection and per-process totals. Used by `top` and
- * `serve`.
+ * User side of io.bpf.c: loads and attaches the counters, and feeds the kernel's per-CPU
+ * slots and records to the accounting (lib/acct.h), which keeps monotonic per-connection and
+ * per-process totals (struct ss_conn, struct ss_proc). Used by `top`, `conns` and `serve`.
  */
 #ifndef SS_IO_H
 #define SS_IO_H
@@ -10,42 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <linux/types.h>
-#include <netinet/in.h>
+#include <stdio.h>
 
 #include "sockscope.h"
-#include "agg.h"
+#include "lib/acct.h"
 #include "lib/htab.h"
 #include "opts.h"
-
-/* One (socket, process) pair as user space knows it. */
-struct ss_conn {
-	struct ss_sock_key key; /* first: the table key */
-	struct ss_sock_rec rec; /* addresses, protocol, name; rec.n is not used */
-	struct ss_counts n;	/* cumulative, never decreasing */
-	struct ss_counts base;	/* counts of earlier kernel records of the same pair */
-	bool final;		/* the socket was released and its kernel record reaped */
-	bool forgotten;		/* its process was forgotten (ss_io_forget): it names none */
-	bool kept;		/* among the busiest closed ones kept for the summary */
-};
-
-enum ss_proto_index { SS_TCP, SS_UDP, SS_NPROTO };
-
-/* One process: totals over its connections, including those no longer listed. */
-struct ss_proc {
-	uint32_t tgid; /* first: the table key */
-	char comm[SS_COMM_LEN];
-	struct ss_counts total;
-	struct ss_counts by_proto[SS_NPROTO];
-	struct ss_counts folded[SS_NPROTO]; /* closed connections no longer listed */
-	uint64_t nfolded;		    /* how many (those that moved data) */
-	uint64_t last_active_ns; /* CLOCK_MONOTONIC of the last sample its totals grew in */
-};
-
-static inline int proto_index(int proto)
-{
-	return proto == IPPROTO_UDP ? SS_UDP : SS_TCP;
-}
 
 struct ss_io;
 

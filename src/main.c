@@ -1,18 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sockscope: which process sends and receives what, over which connection. Subcommand
- * dispatch (with bpftool's unambiguous-prefix matching) and the messages every subcommand
- * shares.
+ * dispatch, with bpftool's unambiguous-prefix matching; what the subcommands share is in
+ * cmd/cmd.c.
  */
 #include "cmd/cmd.h"
 #include "sys.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#ifndef SOCKSCOPE_VERSION
-#define SOCKSCOPE_VERSION "0.0.0"
-#endif
 
 struct cmd {
 	const char *name;
@@ -29,44 +25,6 @@ static const struct cmd cmds[] = {
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
-
-int cmd_usage_error(const char *cmd, const char *msg)
-{
-	fprintf(stderr, "sockscope %s: %s (see 'sockscope %s --help')\n", cmd, msg, cmd);
-	return 2;
-}
-
-int cmd_fail(const char *cmd, const char *msg)
-{
-	fprintf(stderr, "sockscope %s: %s\n", cmd, msg);
-	return 1;
-}
-
-int cmd_parse(const char *name, struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd,
-	      int argc, char **argv, void (*usage)(FILE *))
-{
-	char err[512];
-
-	switch (opts_parse(o, groups, cmd, argc, argv, err, sizeof(err))) {
-	case OPTS_HELP:
-		usage(stdout);
-		return 0;
-	case OPTS_VERSION:
-		printf("sockscope %s\n", SOCKSCOPE_VERSION);
-		return 0;
-	case -1:
-		return cmd_usage_error(name, err);
-	}
-	if (opts_check(o, err, sizeof(err)))
-		return cmd_usage_error(name, err);
-	return CMD_GO;
-}
-
-void cmd_ready(const char *cmd, int verbose)
-{
-	if (verbose)
-		fprintf(stderr, "sockscope %s: collecting; Ctrl-C to stop\n", cmd);
-}
 
 static void usage(FILE *f)
 {
@@ -117,7 +75,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("sockscope %s\n", SOCKSCOPE_VERSION);
+		cmd_version();
 		return 0;
 	}
 	if (!argv[1][0]) {

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Subcommands, and the messages and exit statuses they share (DESIGN.md: 0, 1, 2). */
+/*
+ * Subcommands, and what they share (cmd.c): option parsing, and the one-line messages with
+ * their exit statuses: 0 done, 1 a runtime failure, 2 bad input.
+ */
 #ifndef SS_CMD_H
 #define SS_CMD_H
 
@@ -35,6 +38,8 @@ int cmd_usage_error(const char *cmd, const char *msg);
 int cmd_fail(const char *cmd, const char *msg);
 /* Under -v, tells stderr that collection has begun (tests wait for this line). */
 void cmd_ready(const char *cmd, int verbose);
+/* "sockscope VERSION" on stdout, for --version before or after the command. */
+void cmd_version(void);
 
 /*
  * The end-of-run report: per process (or name), per connection, the total, and the events

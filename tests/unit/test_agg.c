@@ -2,14 +2,14 @@
 /*
  * Unit tests of display rows: grouping a process table by PID or by name, deltas between two
  * updates (including groups that appear or grow between them), and the display order with its
- * tie-breaks. The process table is built by hand, as io.c would fill it.
+ * tie-breaks. The process table is built by hand, as the accounting (lib/acct.c) would fill it.
  */
 #include "capture.h"
 
 #include <string.h>
 
 #include "agg.h"
-#include "io.h"
+#include "lib/acct.h"
 
 static struct htab procs;
 static struct ss_agg agg;
@@ -84,30 +84,6 @@ static void counts_are(const struct ss_counts *c, uint64_t sent, uint64_t recv)
 	assert_int_equal(c->bytes[SS_RECV], recv);
 	assert_int_equal(c->calls[SS_SEND], sent / 100);
 	assert_int_equal(c->calls[SS_RECV], recv / 100);
-}
-
-static void test_counts_helpers(void **state)
-{
-	struct ss_counts a = { { 1, 2 }, { 3, 4 } }, b = { { 10, 1 }, { 1, 40 } };
-
-	(void)state;
-	assert_int_equal(counts_bytes(&a), 3);
-	assert_false(counts_zero(&a));
-	counts_add(&a, &b);
-	assert_int_equal(a.bytes[0], 11);
-	assert_int_equal(a.bytes[1], 3);
-	assert_int_equal(a.calls[0], 4);
-	assert_int_equal(a.calls[1], 44);
-	memset(&a, 0, sizeof(a));
-	assert_true(counts_zero(&a));
-	a.calls[1] = 1;
-	assert_false(counts_zero(&a));
-	a = (struct ss_counts){ { 5, 5 }, { 5, 5 } };
-	counts_max(&a, &b);
-	assert_int_equal(a.bytes[0], 10);
-	assert_int_equal(a.bytes[1], 5);
-	assert_int_equal(a.calls[0], 5);
-	assert_int_equal(a.calls[1], 40);
 }
 
 static void test_by_pid(void **state)
@@ -268,7 +244,6 @@ static void test_sort_no_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counts_helpers),
 		BY_PID(test_by_pid),
 		BY_COMM(test_by_comm),
 		BY_COMM(test_by_comm_full_names),

@@ -189,28 +189,12 @@ static void parse(int argc, char **argv, struct cfg *c)
 		usage(stderr, 2);
 }
 
-int main(int argc, char **argv)
+/* Forks the receiver on rfd; the parent keeps the read end of the pipe its tally comes on. */
+static pid_t start_receiver(const struct cfg *c, int sfd, int rfd, int *tally_fd)
 {
-	static char buf[MAX_SIZE];
-	struct cfg c = {.secs = 5, .size = 1, .cpu = 0};
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov = {buf, 0};
-	struct tally t = {0}, rt = {0};
-	int sfd, rfd, pfd[2], status = 0;
-	double t0, t1, send_rate;
-	uint64_t sent = 0;
+	int pfd[2];
 	pid_t pid;
 
-	parse(argc, argv, &c);
-	iov.iov_len = c.size;
-	memset(buf, 'x', sizeof(buf));
-	for (int i = 0; i < BATCH; i++)
-		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
-	/* UDP: every datagram sent is also received; TCP: (almost) every event is a send */
-	send_rate = c.tcp ? c.rate : c.rate / 2;
-	pin(c.cpu);
-	prctl(PR_SET_TIMERSLACK, 1000UL); /* 1 us: pacing sleeps are short */
-	sockets(&c, &sfd, &rfd);
 	if (pipe(pfd))
 		die("pipe");
 	pid = fork();
@@ -219,33 +203,57 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		close(pfd[0]);
 		close(sfd);
-		receive(rfd, &c, pfd[1]);
+		receive(rfd, c, pfd[1]);
 	}
 	close(pfd[1]);
 	close(rfd);
+	*tally_fd = pfd[0];
+	return pid;
+}
+
+/* How many messages are due after `elapsed` seconds, at most a batch; 0 after a sleep. */
+static int due_now(double elapsed, double send_rate, uint64_t sent)
+{
+	double due = elapsed * send_rate - (double)sent;
+
+	if (due < 1) {
+		/* sleep until a batch is due (at most 1 ms, so bursts stay small) */
+		double wait = (BATCH - due) / send_rate;
+
+		sleep_s(wait < 1e-3 ? wait : 1e-3);
+		return 0;
+	}
+	return due < BATCH ? (int)due : BATCH;
+}
+
+/* Sends for `secs` seconds, send_rate messages a second (0: unpaced); the seconds it took. */
+static double send_for(int sfd, struct mmsghdr *msgs, double send_rate, double secs,
+		       struct tally *t)
+{
+	double t0, t1;
+	uint64_t sent = 0;
+
 	t0 = t1 = now_s();
-	while (t1 - t0 < c.secs) {
-		int n = BATCH;
+	while (t1 - t0 < secs) {
+		int n = send_rate > 0 ? due_now(t1 - t0, send_rate, sent) : BATCH;
 
-		if (send_rate > 0) {
-			double due = (t1 - t0) * send_rate - (double)sent;
-
-			if (due < 1) {
-				/* sleep until a batch is due (at most 1 ms, so bursts stay small)
-				 */
-				double wait = (BATCH - due) / send_rate;
-
-				sleep_s(wait < 1e-3 ? wait : 1e-3);
-				t1 = now_s();
-				continue;
-			}
-			if (due < n)
-				n = (int)due;
-		}
-		sent += send_batch(sfd, msgs, n, &t);
+		if (n > 0)
+			sent += send_batch(sfd, msgs, n, t);
 		t1 = now_s();
 	}
-	if (c.tcp) {
+	return t1 - t0;
+}
+
+/*
+ * Tells the receiver the sending is over, takes its tally into *rt and reaps it; its wait
+ * status (0 if it was never reaped).
+ */
+static int end_receiver(const struct cfg *c, int sfd, const char *buf, pid_t pid, int tally_fd,
+			struct tally *rt)
+{
+	int status = 0;
+
+	if (c->tcp) {
 		close(sfd);
 	} else {
 		/* empty datagrams (no event: nothing moved) until the receiver is gone */
@@ -255,18 +263,50 @@ int main(int argc, char **argv)
 			sleep_s(0.005);
 		}
 	}
-	if (read(pfd[0], &rt, sizeof(rt)) != sizeof(rt)) {
+	if (read(tally_fd, rt, sizeof(*rt)) != sizeof(*rt)) {
 		fprintf(stderr, "flood: no tally from the receiver\n");
 		kill(pid, SIGKILL);
 	}
 	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void print_result(const struct cfg *c, double secs, const struct tally *t,
+			 const struct tally *rt, pid_t pid)
+{
 	printf("{\"proto\":\"%s\",\"size\":%zu,\"cpu\":%d,\"target_rate\":%.0f,\"seconds\":%.6f,"
 	       "\"send_calls\":%llu,\"recv_calls\":%llu,\"send_bytes\":%llu,\"recv_bytes\":%llu,"
 	       "\"events\":%llu,\"events_per_sec\":%.1f,\"sender_pid\":%d,\"receiver_pid\":%d}\n",
-	       c.tcp ? "tcp" : "udp", c.size, c.cpu, c.rate, t1 - t0,
-	       (unsigned long long)t.send_calls, (unsigned long long)rt.recv_calls,
-	       (unsigned long long)t.send_bytes, (unsigned long long)rt.recv_bytes,
-	       (unsigned long long)(t.send_calls + rt.recv_calls),
-	       (t.send_calls + rt.recv_calls) / (t1 - t0), (int)getpid(), (int)pid);
+	       c->tcp ? "tcp" : "udp", c->size, c->cpu, c->rate, secs,
+	       (unsigned long long)t->send_calls, (unsigned long long)rt->recv_calls,
+	       (unsigned long long)t->send_bytes, (unsigned long long)rt->recv_bytes,
+	       (unsigned long long)(t->send_calls + rt->recv_calls),
+	       (t->send_calls + rt->recv_calls) / secs, (int)getpid(), (int)pid);
+}
+
+int main(int argc, char **argv)
+{
+	static char buf[MAX_SIZE];
+	struct cfg c = {.secs = 5, .size = 1, .cpu = 0};
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov = {buf, 0};
+	struct tally t = {0}, rt = {0};
+	int sfd, rfd, tally_fd, status;
+	double secs;
+	pid_t pid;
+
+	parse(argc, argv, &c);
+	iov.iov_len = c.size;
+	memset(buf, 'x', sizeof(buf));
+	for (int i = 0; i < BATCH; i++)
+		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
+	pin(c.cpu);
+	prctl(PR_SET_TIMERSLACK, 1000UL); /* 1 us: pacing sleeps are short */
+	sockets(&c, &sfd, &rfd);
+	pid = start_receiver(&c, sfd, rfd, &tally_fd);
+	/* UDP: every datagram sent is also received; TCP: (almost) every event is a send */
+	secs = send_for(sfd, msgs, c.tcp ? c.rate : c.rate / 2, c.secs, &t);
+	status = end_receiver(&c, sfd, buf, pid, tally_fd, &rt);
+	print_result(&c, secs, &t, &rt, pid);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

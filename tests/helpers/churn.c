@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,12 @@
 
 struct tally {
 	unsigned long long sent, received, send_calls, recv_calls;
+};
+
+/* The command line: connection i of wave w (from w * per) sends bytes + i * step bytes. */
+struct plan {
+	unsigned long waves, per;
+	unsigned long long bytes, step;
 };
 
 static char buf[BUF];
@@ -102,41 +109,105 @@ static void print_tally(const char *side, const struct tally *t, int last)
 	       side, t->sent, t->received, t->send_calls, t->recv_calls, last ? "}\n" : ",");
 }
 
-int main(int argc, char **argv)
+/* The command line into *p, and its address into *ss; false after saying what is wrong. */
+static bool parse(int argc, char **argv, struct plan *p, struct sockaddr_storage *ss,
+		  socklen_t *len)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int lfd, go[2], done[2], one = 1;
-	unsigned long conns, waves, per;
-	unsigned long long bytes, step = 0;
-	struct tally srv = { 0 }, cli = { 0 };
-	pid_t kid;
-	char c;
+	unsigned long conns;
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: churn ADDR CONNS WAVES BYTES [STEP]\n");
-		return 2;
+		return false;
 	}
 	conns = strtoul(argv[2], NULL, 10);
-	waves = strtoul(argv[3], NULL, 10);
-	bytes = strtoull(argv[4], NULL, 10);
-	if (argc > 5)
-		step = strtoull(argv[5], NULL, 10);
-	if (!waves || conns % waves || !bytes) {
+	p->waves = strtoul(argv[3], NULL, 10);
+	p->bytes = strtoull(argv[4], NULL, 10);
+	p->step = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
+	if (!p->waves || conns % p->waves || !p->bytes) {
 		fprintf(stderr, "churn: CONNS must be a multiple of WAVES, BYTES > 0\n");
-		return 2;
+		return false;
 	}
-	per = conns / waves;
-	len = make_addr(argv[1], 0, &ss);
-	if (!len) {
+	p->per = conns / p->waves;
+	*len = make_addr(argv[1], 0, ss);
+	if (!*len) {
 		fprintf(stderr, "churn: bad address %s\n", argv[1]);
-		return 2;
+		return false;
 	}
-	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
+	return true;
+}
+
+/*
+ * The listener (the port the kernel chose goes back into *ss) and the pipes to the client:
+ * go starts its waves, done brings back its tally after each.
+ */
+static int setup(struct sockaddr_storage *ss, socklen_t *len, int go[2], int done[2])
+{
+	int lfd, one = 1;
+
+	lfd = socket(ss->ss_family, SOCK_STREAM, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 128) ||
-	    getsockname(lfd, (struct sockaddr *)&ss, &len) || pipe(go) || pipe(done))
+	    bind(lfd, (struct sockaddr *)ss, *len) || listen(lfd, 128) ||
+	    getsockname(lfd, (struct sockaddr *)ss, len) || pipe(go) || pipe(done))
 		die("listen");
+	return lfd;
+}
+
+/* The child: one wave of connections per byte on go, its running tally on done after each. */
+static int client(const struct plan *p, const struct sockaddr_storage *ss, socklen_t len, int go,
+		  int done)
+{
+	struct tally cli = {0};
+	char c;
+
+	for (unsigned long w = 0; w < p->waves && read(go, &c, 1) == 1; w++) {
+		for (unsigned long i = w * p->per; i < (w + 1) * p->per; i++)
+			one_client(ss, len, p->bytes + i * p->step, &cli);
+		if (write(done, &cli, sizeof(cli)) != sizeof(cli))
+			die("write");
+	}
+	while (read(go, &c, 1) > 0) /* alive until the server ends: tests watch -p */
+		;
+	return 0;
+}
+
+/* The parent: a wave per byte on stdin, each answered with a wave line of both tallies. */
+static int server(const struct plan *p, int lfd, pid_t kid, int go, int done)
+{
+	struct tally srv = {0}, cli = {0};
+	char c;
+
+	printf("{\"type\":\"ready\",\"server_pid\":%d,\"client_pid\":%d}\n", getpid(), kid);
+	fflush(stdout);
+	for (unsigned long w = 0; w < p->waves; w++) {
+		if (read(0, &c, 1) != 1 || write(go, &c, 1) != 1)
+			break;
+		for (unsigned long i = w * p->per; i < (w + 1) * p->per; i++)
+			one_server(lfd, p->bytes + i * p->step, &srv);
+		if (read(done, &cli, sizeof(cli)) != sizeof(cli))
+			die("read");
+		printf("{\"type\":\"wave\",\"connections\":%lu,", (w + 1) * p->per);
+		print_tally("server", &srv, 0);
+		print_tally("client", &cli, 1);
+		fflush(stdout);
+	}
+	while (read(0, &c, 1) > 0) /* both stay until stdin closes: tests watch them with -p */
+		;
+	close(go);
+	waitpid(kid, NULL, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	struct plan p;
+	socklen_t len;
+	int lfd, go[2], done[2];
+	pid_t kid;
+
+	if (!parse(argc, argv, &p, &ss, &len))
+		return 2;
+	lfd = setup(&ss, &len, go, done);
 	kid = fork();
 	if (kid < 0)
 		die("fork");
@@ -145,35 +216,9 @@ int main(int argc, char **argv)
 		close(go[1]);
 		close(done[0]);
 		close(lfd);
-		for (unsigned long w = 0; w < waves && read(go[0], &c, 1) == 1; w++) {
-			for (unsigned long i = w * per; i < (w + 1) * per; i++)
-				one_client(&ss, len, bytes + i * step, &cli);
-			if (write(done[1], &cli, sizeof(cli)) != sizeof(cli))
-				die("write");
-		}
-		while (read(go[0], &c, 1) > 0) /* alive until the server ends: tests watch -p */
-			;
-		return 0;
+		return client(&p, &ss, len, go[0], done[1]);
 	}
 	close(go[0]);
 	close(done[1]);
-	printf("{\"type\":\"ready\",\"server_pid\":%d,\"client_pid\":%d}\n", getpid(), kid);
-	fflush(stdout);
-	for (unsigned long w = 0; w < waves; w++) {
-		if (read(0, &c, 1) != 1 || write(go[1], &c, 1) != 1)
-			break;
-		for (unsigned long i = w * per; i < (w + 1) * per; i++)
-			one_server(lfd, bytes + i * step, &srv);
-		if (read(done[0], &cli, sizeof(cli)) != sizeof(cli))
-			die("read");
-		printf("{\"type\":\"wave\",\"connections\":%lu,", (w + 1) * per);
-		print_tally("server", &srv, 0);
-		print_tally("client", &cli, 1);
-		fflush(stdout);
-	}
-	while (read(0, &c, 1) > 0) /* both stay until stdin closes: tests watch them with -p */
-		;
-	close(go[1]);
-	waitpid(kid, NULL, 0);
-	return 0;
+	return server(&p, lfd, kid, go[1], done[0]);
 }

@@ -24,10 +24,15 @@ static bool listed(const char *var, const char *name)
 	return false;
 }
 
+bool ld_hook_for(const struct ld_hook *h, unsigned flags)
+{
+	return !h->only || (h->only & flags);
+}
+
 /* Whether a load with these flags attaches hook h, given the hooks chosen before it. */
 static bool attaches(const struct ld_hook *h, unsigned flags, const struct ss_choice *before)
 {
-	if (!h->hook || (h->only && !(h->only & flags)))
+	if (!h->hook || !ld_hook_for(h, flags))
 		return false;
 	return !h->wanted || h->wanted(before);
 }
@@ -234,8 +239,22 @@ static int percpu_sum(int map_fd, size_t nfields, __u64 *sum)
 	return ret;
 }
 
+const char *ld_targets(const struct ss_way *w, const bool skip[16], char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	/* a kprobe and its kretprobe, or fentry and fexit, name the same target */
+	for (int j = 0; w->progs[j].prog && o < len; j++)
+		if (!skip[j] && (!j || strcmp(w->progs[j].target, w->progs[j - 1].target)))
+			o += snprintf(buf + o, len - o, "%s%s", o ? " " : "", w->progs[j].target);
+	return buf;
+}
+
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f)
 {
+	char targets[512];
+
 	for (size_t i = 0; i < n; i++) {
 		const struct ss_choice *c = &ch[i];
 
@@ -243,11 +262,8 @@ void ld_describe(const struct ss_choice *ch, size_t n, FILE *f)
 			continue;
 		const struct ss_way *w = &c->hook->ways[c->way];
 
-		fprintf(f, "sockscope: attached %s via %s:", c->hook->name, ss_mode_name(w->mode));
-		for (int j = 0; w->progs[j].prog; j++)
-			if (!c->skip[j] && (!j || strcmp(w->progs[j].target, w->progs[j - 1].target)))
-				fprintf(f, " %s", w->progs[j].target);
-		fputc('\n', f);
+		fprintf(f, "sockscope: attached %s via %s: %s\n", c->hook->name,
+			ss_mode_name(w->mode), ld_targets(w, c->skip, targets, sizeof(targets)));
 	}
 }
 

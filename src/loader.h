@@ -109,6 +109,10 @@ void ld_detach(struct ss_links *links);
 __u64 ld_lost(const struct ld_obj *lo);
 /* Says (under -v) which way each hook was attached. */
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f);
+/* The kernel targets of a way, each once, space-separated, without the skipped ones. */
+const char *ld_targets(const struct ss_way *w, const bool skip[16], char *buf, size_t len);
+/* Whether loads with these flags attach h (h->wanted aside: it depends on the kernel). */
+bool ld_hook_for(const struct ld_hook *h, unsigned flags);
 
 /* For the capabilities' callbacks. */
 

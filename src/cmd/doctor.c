@@ -40,19 +40,6 @@ static const char *fs_state(const char *path, long magic)
 	return !statfs(path, &st) && st.f_type == magic ? "mounted" : "not mounted";
 }
 
-static const char *targets(const struct ss_way *w, const bool skip[16])
-{
-	static char buf[256];
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (int j = 0; w->progs[j].prog && o < sizeof(buf); j++)
-		if (!skip[j] && (!j || strcmp(w->progs[j].target, w->progs[j - 1].target)))
-			o += snprintf(buf + o, sizeof(buf) - o, "%s%s", o ? " " : "",
-				      w->progs[j].target);
-	return buf;
-}
-
 /* The capabilities, in the order doctor shows them. */
 static const struct ld_cap *const caps[] = { &ss_io_cap, &ss_tracer_cap, &ss_tcp_cap };
 
@@ -111,9 +98,9 @@ static void hook_use(const struct ld_cap *cap, const struct ld_hook *h, struct h
 	u->hook = h->hook;
 	u->cmds[0] = u->note[0] = '\0';
 	for (use = cap->uses; use->cmds; use++, all++)
-		n += !h->only || (h->only & use->flags);
+		n += ld_hook_for(h, use->flags);
 	for (use = cap->uses; use->cmds; use++) {
-		if (h->only && !(h->only & use->flags))
+		if (!ld_hook_for(h, use->flags))
 			continue;
 		add_names(u->cmds, sizeof(u->cmds), use->cmds);
 		if (n < all)
@@ -216,7 +203,7 @@ static bool show_hook(const struct hook_use *u, bool json)
 	for (int i = 0; i < SS_MAX_WAYS && hk->ways[i].progs; i++) {
 		const struct ss_way *w = &hk->ways[i];
 		bool skip[16];
-		char why[256];
+		char why[256], targets[512];
 		bool ok = !ss_probe_way(w, skip, why, sizeof(why));
 		bool use = ok && !chosen;
 
@@ -225,7 +212,7 @@ static bool show_hook(const struct hook_use *u, bool json)
 			json_way(u, w, ok, use, why);
 		else
 			printf("  %-13s %-10s %-7s %s\n", i ? "" : hk->name, ss_mode_name(w->mode),
-			       use ? "USED" : ok ? "works" : "no", ok ? targets(w, skip) : why);
+			       use ? "USED" : ok ? "works" : "no", ok ? ld_targets(w, skip, targets, sizeof(targets)) : why);
 	}
 	if (!json && (u->note[0] || !chosen))
 		printf("  %-13s (%s)\n", "", u->note[0] ? u->note : "NO WAY TO ATTACH: unavailable");

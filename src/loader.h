@@ -56,8 +56,10 @@ struct ld_cap {
 	const struct ld_hook *hooks; /* their choices are ld_obj.ch, in this order */
 	size_t nhooks;
 	const struct ld_use *uses; /* ended by one with cmds == NULL */
-	/* Before load: .rodata and map sizes from the options, the flags and cfg (NULL: the
-	 * defaults of the flags, as doctor loads it). */
+	/*
+	 * Before load: .rodata and map sizes from the options, the flags and cfg (NULL: the
+	 * defaults of the flags, as doctor loads it).
+	 */
 	void (*configure)(void *skel, const struct ss_opts *o, unsigned flags, const void *cfg);
 	/* After load: the PID and cgroup filters (ld_fill_filters). */
 	int (*filters)(void *skel, const struct ss_opts *o, char *err, size_t len);

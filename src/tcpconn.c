@@ -129,8 +129,10 @@ static int filters(void *skel, const struct ss_opts *o, char *err, size_t len)
 	return ld_fill_filters(s->bss->pid_bits, bpf_map__fd(s->maps.cgroup_filter), o, err, len);
 }
 
-/* In the order of CH_*. Hooks only the event stream (or serve's drop counters) needs are
- * left out of a table. */
+/*
+ * In the order of CH_*. Hooks only the event stream (or serve's drop counters) needs are
+ * left out of a table.
+ */
 static const struct ld_hook conns_hooks[CH_COUNT] = {
 	{ &hook_conn_iter, true },
 	{ &hook_conn_state, true },

@@ -159,26 +159,3 @@ const struct ss_hook hook_mmsg_entry = {
 	.what = "which datagram of a sendmmsg/recvmmsg a payload is in",
 	.ways = { { SS_MODE_TRACEPOINT, mmsg_tp } },
 };
-
-const struct ss_hook_use ss_hook_uses[] = {
-	{ "top, serve", &hook_sock_send, NULL },
-	{ "top, serve", &hook_sock_recv, NULL },
-	{ "top, serve", &hook_recv_bypass, NULL },
-	{ "top, serve", &hook_sock_release, NULL },
-	{ "top, serve", &hook_sock_cookie, NULL },
-	{ "trace", &hook_sock_send, NULL },
-	{ "trace", &hook_sock_recv, NULL },
-	{ "trace", &hook_recv_bypass, NULL },
-	{ "trace", &hook_mmsg_entry, "only with --payload" },
-	{ "conns, serve", &hook_conn_iter, NULL },
-	{ "conns, serve", &hook_conn_state, NULL },
-	{ "conns, serve", &hook_conn_retrans, NULL },
-	{ "conns, serve", &hook_conn_reset_tx, NULL },
-	{ "conns, serve", &hook_conn_reset_rx, NULL },
-	{ "conns, serve", &hook_conn_destroy, NULL },
-	{ "conns, serve", &hook_conn_accept, NULL },
-	{ "conns, serve", &hook_conn_drop, "conns --events and serve only" },
-	{ "conns", &hook_conn_bad_csum, "--events only" },
-	{ "conns", &hook_conn_cong, "--events only" },
-	{ NULL, NULL, NULL },
-};

@@ -15,13 +15,4 @@ extern const struct ss_hook hook_conn_iter, hook_conn_state, hook_conn_retrans, 
 	hook_conn_reset_rx, hook_conn_destroy, hook_conn_accept, hook_conn_drop, hook_conn_bad_csum,
 	hook_conn_cong;
 
-/* For `doctor`: which subcommands use which hooks. */
-struct ss_hook_use {
-	const char *cmds;
-	const struct ss_hook *hook;
-	const char *note; /* when the hook is only needed in some cases */
-};
-
-extern const struct ss_hook_use ss_hook_uses[];
-
 #endif

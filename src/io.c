@@ -37,12 +37,10 @@ struct slot_sum {
 };
 
 struct ss_io {
-	struct io_bpf *skel;
-	struct ss_links links;
-	struct ring_buffer *rb;
+	struct ld_obj lo;
+	struct io_bpf *skel; /* lo.skel */
 	const uint8_t *slots;
 	size_t ncpus, mmap_len;
-	struct ss_choice ch[CH_COUNT];
 	struct ss_acct acct;
 	struct htab slotsum;
 	struct ss_sock_key *keys;
@@ -64,40 +62,64 @@ static int on_notice(void *ctx, void *data, size_t size)
 	return io->waiting && ss_stop ? -EINTR : 0;
 }
 
-/* The hooks, in the order of io->ch: counting ones are required, the others degrade. */
-static int choose_hooks(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
+/*
+ * Typed hooks make cookies themselves; untyped ones (the bypass hook is always untyped) need
+ * the cgroup programs' help, or one socket would be counted under two ids.
+ */
+static bool cookies_wanted(const struct ss_choice *ch)
 {
-	struct ld_hook hooks[CH_COUNT] = {
-		{ &hook_sock_send, true },
-		{ &hook_sock_recv, true },
-		{ &hook_recv_bypass, false,
-		  "TCP data read by splice(2), io_uring splice or zerocopy is not counted" },
-		{ &hook_sock_release, false, "records of closed sockets stay until the table fills" },
-		{ &hook_sock_cookie, false, "sockets older than their first call may merge" },
-	};
-
-	if (ld_choose(hooks, CH_COOKIE, o->attach, io->ch, err, len))
-		return -1;
-	/*
-	 * typed hooks make cookies themselves; untyped ones (the bypass hook is always untyped)
-	 * need the cgroup programs' help, or one socket would be counted under two ids
-	 */
-	if (!ld_untyped(&io->ch[CH_SEND]) && !ld_untyped(&io->ch[CH_RECV]) &&
-	    io->ch[CH_BYPASS].way < 0)
-		hooks[CH_COOKIE].hook = NULL;
-	return ld_choose(hooks + CH_COOKIE, 1, o->attach, io->ch + CH_COOKIE, err, len);
+	return ld_untyped(&ch[CH_SEND]) || ld_untyped(&ch[CH_RECV]) || ch[CH_BYPASS].way >= 0;
 }
 
-static void configure(struct ss_io *io, const struct ss_opts *o)
-{
-	struct io_bpf *s = io->skel;
+/* In the order of CH_*: counting ones are required, the others degrade. */
+static const struct ld_hook io_hooks[CH_COUNT] = {
+	{ &hook_sock_send, true },
+	{ &hook_sock_recv, true },
+	{ &hook_recv_bypass, false,
+	  "TCP data read by splice(2), io_uring splice or zerocopy is not counted" },
+	{ &hook_sock_release, false, "records of closed sockets stay until the table fills" },
+	{ &hook_sock_cookie, false, "sockets older than their first call may merge",
+	  .wanted = cookies_wanted },
+};
 
+static void configure(void *skel, const struct ss_opts *o, unsigned flags, const void *cfg)
+{
+	struct io_bpf *s = skel;
+
+	(void)flags;
+	(void)cfg;
 	s->rodata->filt = o->filt;
 	s->rodata->filt.self_tgid = (uint32_t)getpid();
 	LD_SOCK_HOOKS_CONFIG(s->rodata);
-	bpf_map__set_max_entries(s->maps.slots, (uint32_t)io->ncpus);
+	bpf_map__set_max_entries(s->maps.slots, (uint32_t)libbpf_num_possible_cpus());
 	bpf_map__set_max_entries(s->maps.socks, o->max_sockets);
 }
+
+static int filters(void *skel, const struct ss_opts *o, char *err, size_t len)
+{
+	struct io_bpf *s = skel;
+
+	return ld_fill_filters(s->bss->pid_bits, bpf_map__fd(s->maps.cgroup_filter), o, err, len);
+}
+
+LD_SKELETON(io)
+
+const struct ld_cap ss_io_cap = {
+	.name = "io",
+	.open = io_skel_open,
+	.destroy = io_skel_destroy,
+	.hooks = io_hooks,
+	.nhooks = CH_COUNT,
+	.uses = (const struct ld_use[]){ { "top, trace, conns, serve" }, { NULL } },
+	.configure = configure,
+	.filters = filters,
+	.rings = (const struct ld_ring[]){ { "notices", on_notice }, { NULL } },
+	.stats_map = "io_stats",
+	.nstats = sizeof(struct ss_io_stats) / sizeof(__u64),
+	.lost_fields = LD_FIELD(struct ss_io_stats, untracked_calls) |
+		       LD_FIELD(struct ss_io_stats, flush_misses) |
+		       LD_FIELD(struct ss_io_stats, notice_drops),
+};
 
 static int map_views(struct ss_io *io, char *err, size_t len)
 {
@@ -107,11 +129,6 @@ static int map_views(struct ss_io *io, char *err, size_t len)
 	if (io->slots == MAP_FAILED) {
 		io->slots = NULL;
 		snprintf(err, len, "cannot map the counting slots: %s", strerror(errno));
-		return -1;
-	}
-	io->rb = ring_buffer__new(bpf_map__fd(io->skel->maps.notices), on_notice, io, NULL);
-	if (!io->rb) {
-		snprintf(err, len, "cannot open the notice ring buffer: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -127,34 +144,21 @@ static int alloc_tables(struct ss_io *io, const struct ss_opts *o)
 	return htab_init(&io->slotsum, sizeof(struct ss_sock_key), sizeof(struct slot_sum));
 }
 
-static int load(struct ss_io *io, const struct ss_opts *o, char *err, size_t len)
-{
-	io->skel = io_bpf__open();
-	if (!io->skel) {
-		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	configure(io, o);
-	if (choose_hooks(io, o, err, len) || ss_apply(io->skel->obj, io->ch, CH_COUNT, err, len))
-		return -1;
-	return ld_load(io->skel->skeleton, "io", err, len);
-}
-
 struct ss_io *ss_io_open(const struct ss_opts *o, char *err, size_t len)
 {
 	struct ss_io *io = calloc(1, sizeof(*io));
 	int n = libbpf_num_possible_cpus();
+	const struct ld_req req = { .o = o, .ctx = io };
 
 	if (!io || n <= 0 || alloc_tables(io, o)) {
 		snprintf(err, len, "out of memory");
 		goto fail;
 	}
 	io->ncpus = (size_t)n;
-	if (ss_check_privileges(err, len) || load(io, o, err, len) ||
-	    ld_fill_filters(io->skel->bss->pid_bits, bpf_map__fd(io->skel->maps.cgroup_filter), o,
-			    err, len) ||
-	    ld_attach(io->skel->obj, io->ch, CH_COUNT, &io->links, err, len) ||
-	    map_views(io, err, len))
+	if (ld_open(&io->lo, &ss_io_cap, &req, err, len))
+		goto fail;
+	io->skel = io->lo.skel;
+	if (map_views(io, err, len))
 		goto fail;
 	return io;
 fail:
@@ -165,18 +169,18 @@ fail:
 const struct ss_choice *ss_io_choices(const struct ss_io *io, size_t *n)
 {
 	*n = CH_COUNT;
-	return io->ch;
+	return io->lo.ch;
 }
 
 void ss_io_describe(const struct ss_io *io, FILE *f)
 {
-	ld_describe(io->ch, CH_COUNT, f);
+	ld_describe(io->lo.ch, CH_COUNT, f);
 }
 
 void ss_io_wait(struct ss_io *io, int timeout_ms)
 {
 	io->waiting = true;
-	ring_buffer__poll(io->rb, timeout_ms);
+	ring_buffer__poll(io->lo.rb, timeout_ms);
 	io->waiting = false;
 }
 
@@ -284,7 +288,7 @@ int ss_io_sample(struct ss_io *io)
 {
 	ssize_t n;
 
-	ring_buffer__consume(io->rb);
+	ring_buffer__consume(io->lo.rb);
 	acct_begin(&io->acct);
 	n = read_records(io);
 	read_slots(io);
@@ -342,22 +346,16 @@ const struct htab *ss_io_procs(const struct ss_io *io)
 
 uint64_t ss_io_lost(const struct ss_io *io)
 {
-	struct ss_io_stats s;
-
-	if (LD_PERCPU_SUM(bpf_map__fd(io->skel->maps.io_stats), s))
-		return 0;
-	return s.untracked_calls + s.flush_misses + s.notice_drops;
+	return ld_lost(&io->lo);
 }
 
 void ss_io_close(struct ss_io *io)
 {
 	if (!io)
 		return;
-	ld_detach(&io->links);
-	ring_buffer__free(io->rb);
 	if (io->slots)
 		munmap((void *)io->slots, io->mmap_len);
-	io_bpf__destroy(io->skel);
+	ld_close(&io->lo);
 	acct_free(&io->acct);
 	htab_free(&io->slotsum);
 	free(io->keys);
@@ -365,13 +363,4 @@ void ss_io_close(struct ss_io *io)
 	free(io);
 	ss_probe_cleanup();
 	ss_unmount_ours();
-}
-
-int ss_io_try_load(const struct ss_opts *o, char *err, size_t len)
-{
-	struct ss_io io = { .ncpus = (size_t)libbpf_num_possible_cpus() };
-	int ret = load(&io, o, err, len);
-
-	io_bpf__destroy(io.skel);
-	return ret;
 }

@@ -45,7 +45,8 @@ void ss_io_forget(struct ss_io *io, uint32_t tgid);
 /* Events or calls that could not be accounted (kernel table full, notices dropped). */
 uint64_t ss_io_lost(const struct ss_io *io);
 void ss_io_close(struct ss_io *io);
-/* Opens, configures and loads the BPF object as ss_io_open would, then drops it (doctor). */
-int ss_io_try_load(const struct ss_opts *o, char *err, size_t len);
+/* The capability (loader.h): doctor loads it as ss_io_open would, and lists its hooks. */
+struct ld_cap;
+extern const struct ld_cap ss_io_cap;
 
 #endif

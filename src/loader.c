@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Shared steps of loading a BPF object: see loader.h. */
+/* Loading a capability, the same way for every one: see loader.h. */
 #include "loader.h"
 #include "sys.h"
 
@@ -24,18 +24,36 @@ static bool listed(const char *var, const char *name)
 	return false;
 }
 
-int ld_choose(const struct ld_hook *hooks, size_t n, enum ss_mode force, struct ss_choice *ch,
-	      char *err, size_t len)
+bool ld_hook_for(const struct ld_hook *h, unsigned flags)
+{
+	return !h->only || (h->only & flags);
+}
+
+/* Whether a load with these flags attaches hook h, given the hooks chosen before it. */
+static bool attaches(const struct ld_hook *h, unsigned flags, const struct ss_choice *before)
+{
+	if (!h->hook || !ld_hook_for(h, flags))
+		return false;
+	return !h->wanted || h->wanted(before);
+}
+
+/*
+ * Chooses a way for each hook (ch[i] for hooks[i]) that a load with these flags attaches;
+ * fails only for a required hook.
+ */
+static int choose(const struct ld_hook *hooks, size_t n, unsigned flags, enum ss_mode force,
+		  struct ss_choice *ch, char *err, size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
+		bool used = attaches(&hooks[i], flags, ch);
 		/* the tests leave out an optional hook to see what its absence does */
-		bool skip = hooks[i].hook && !hooks[i].required &&
+		bool skip = used && !hooks[i].required &&
 			    listed("SOCKSCOPE_TEST_SKIP_HOOK", hooks[i].hook->name);
 
 		if (skip)
 			fprintf(stderr, "sockscope: warning: no %s hook (left out for a test); %s\n",
 				hooks[i].hook->name, hooks[i].degraded);
-		if (!hooks[i].hook || skip) {
+		if (!used || skip) {
 			memset(&ch[i], 0, sizeof(ch[i]));
 			ch[i].way = -1;
 			continue;
@@ -86,8 +104,8 @@ int ld_fill_filters(__u64 *pid_bits, int cgroup_map_fd, const struct ss_opts *o,
 	return 0;
 }
 
-int ld_attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
-	      struct ss_links *links, char *err, size_t len)
+static int attach(struct bpf_object *obj, const struct ss_choice *ch, size_t n,
+		  struct ss_links *links, char *err, size_t len)
 {
 	int cg = -1;
 
@@ -176,7 +194,9 @@ void ld_refusal(const char *log, char *prog, size_t plen, char *line, size_t lle
 	}
 }
 
-int ld_load(struct bpf_object_skeleton *skel, const char *cap, char *err, size_t len)
+/* Loads through the skeleton, so that its .bss and .rodata pointers move to the loaded maps. */
+static int load_skeleton(struct bpf_object_skeleton *skel, const char *cap, char *err,
+			 size_t len)
 {
 	char prog[128], line[256];
 	int ret;
@@ -200,7 +220,8 @@ int ld_load(struct bpf_object_skeleton *skel, const char *cap, char *err, size_t
 	return -1;
 }
 
-int ld_percpu_sum(int map_fd, size_t nfields, __u64 *sum)
+/* Sums, field by field over the CPUs, the one entry of a per-CPU array of nfields u64s. */
+static int percpu_sum(int map_fd, size_t nfields, __u64 *sum)
 {
 	int n = libbpf_num_possible_cpus();
 	__u64 *per = n > 0 ? calloc((size_t)n * nfields, sizeof(*per)) : NULL;
@@ -218,8 +239,22 @@ int ld_percpu_sum(int map_fd, size_t nfields, __u64 *sum)
 	return ret;
 }
 
+const char *ld_targets(const struct ss_way *w, const bool skip[16], char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	/* a kprobe and its kretprobe, or fentry and fexit, name the same target */
+	for (int j = 0; w->progs[j].prog && o < len; j++)
+		if (!skip[j] && (!j || strcmp(w->progs[j].target, w->progs[j - 1].target)))
+			o += snprintf(buf + o, len - o, "%s%s", o ? " " : "", w->progs[j].target);
+	return buf;
+}
+
 void ld_describe(const struct ss_choice *ch, size_t n, FILE *f)
 {
+	char targets[512];
+
 	for (size_t i = 0; i < n; i++) {
 		const struct ss_choice *c = &ch[i];
 
@@ -227,10 +262,105 @@ void ld_describe(const struct ss_choice *ch, size_t n, FILE *f)
 			continue;
 		const struct ss_way *w = &c->hook->ways[c->way];
 
-		fprintf(f, "sockscope: attached %s via %s:", c->hook->name, ss_mode_name(w->mode));
-		for (int j = 0; w->progs[j].prog; j++)
-			if (!c->skip[j] && (!j || strcmp(w->progs[j].target, w->progs[j - 1].target)))
-				fprintf(f, " %s", w->progs[j].target);
-		fputc('\n', f);
+		fprintf(f, "sockscope: attached %s via %s: %s\n", c->hook->name,
+			ss_mode_name(w->mode), ld_targets(w, c->skip, targets, sizeof(targets)));
 	}
+}
+
+/* Open, configure, choose, turn off what was not chosen, load. */
+static int load(struct ld_obj *lo, const struct ld_req *req, char *err, size_t len)
+{
+	const struct ld_cap *cap = lo->cap;
+	const struct ld_skel_head *head;
+
+	lo->skel = cap->open();
+	if (!lo->skel) {
+		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	head = lo->skel;
+	cap->configure(lo->skel, req->o, req->flags, req->cfg);
+	if (choose(cap->hooks, cap->nhooks, req->flags, req->o->attach, lo->ch, err, len) ||
+	    ss_apply(head->obj, lo->ch, cap->nhooks, err, len))
+		return -1;
+	return load_skeleton(head->skeleton, cap->name, err, len);
+}
+
+/* One ring buffer manager for all of the capability's ring buffers, polled as one. */
+static int open_rings(struct ld_obj *lo, void *ctx, char *err, size_t len)
+{
+	const struct ld_skel_head *head = lo->skel;
+
+	for (const struct ld_ring *r = lo->cap->rings; r && r->map; r++) {
+		int fd = bpf_object__find_map_fd_by_name(head->obj, r->map);
+
+		if (fd >= 0 && !lo->rb)
+			lo->rb = ring_buffer__new(fd, r->handler, ctx, NULL);
+		else if (fd >= 0 && ring_buffer__add(lo->rb, fd, r->handler, ctx))
+			fd = -1;
+		if (fd < 0 || !lo->rb) {
+			snprintf(err, len, "cannot open the %s ring buffer: %s", r->map,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int ld_open(struct ld_obj *lo, const struct ld_cap *cap, const struct ld_req *req, char *err,
+	    size_t len)
+{
+	memset(lo, 0, sizeof(*lo));
+	lo->cap = cap;
+	if (cap->nhooks > LD_MAX_HOOKS) {
+		snprintf(err, len, "%s: more hooks than LD_MAX_HOOKS", cap->name);
+		return -1;
+	}
+	if (!req->load_only && ss_check_privileges(err, len))
+		return -1;
+	if (load(lo, req, err, len))
+		return -1;
+	if (req->load_only)
+		return 0;
+	if (cap->filters(lo->skel, req->o, err, len) ||
+	    attach(((const struct ld_skel_head *)lo->skel)->obj, lo->ch, cap->nhooks, &lo->links,
+		   err, len))
+		return -1;
+	return open_rings(lo, req->ctx, err, len);
+}
+
+void ld_close(struct ld_obj *lo)
+{
+	ld_detach(&lo->links);
+	ring_buffer__free(lo->rb);
+	lo->rb = NULL;
+	if (lo->skel)
+		lo->cap->destroy(lo->skel);
+	lo->skel = NULL;
+}
+
+int ld_try_load(const struct ld_cap *cap, const struct ss_opts *o, unsigned flags, char *err,
+		size_t len)
+{
+	const struct ld_req req = { .o = o, .flags = flags, .load_only = true };
+	struct ld_obj lo;
+	int ret = ld_open(&lo, cap, &req, err, len);
+
+	ld_close(&lo);
+	return ret;
+}
+
+__u64 ld_lost(const struct ld_obj *lo)
+{
+	const struct ld_cap *cap = lo->cap;
+	const struct ld_skel_head *head = lo->skel;
+	__u64 sum[32], lost = 0;
+	int fd = bpf_object__find_map_fd_by_name(head->obj, cap->stats_map);
+
+	if (fd < 0 || cap->nstats > 32 || percpu_sum(fd, cap->nstats, sum))
+		return 0;
+	for (size_t i = 0; i < cap->nstats; i++)
+		if (cap->lost_fields & (1u << i))
+			lost += sum[i];
+	return lost;
 }

@@ -20,10 +20,8 @@ enum { CH_ITER, CH_STATE, CH_RETRANS, CH_RESET_TX, CH_RESET_RX, CH_DESTROY, CH_A
        CH_BAD_CSUM, CH_CONG, CH_COUNT };
 
 struct ss_tcp {
-	struct conns_bpf *skel;
-	struct ss_links links;
-	struct ss_choice ch[CH_COUNT];
-	struct ring_buffer *rb;
+	struct ld_obj lo;
+	struct conns_bpf *skel; /* lo.skel */
 	struct ss_tcp_handlers h;
 	struct run_slice slice; /* of the poll under way */
 	bool counting;		/* at the end: records are counted, not handed over */
@@ -94,28 +92,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	return run_slice_over(&t->slice) ? -EINTR : 0;
 }
 
-/* Hooks only the event stream (or serve's drop counters) needs are left out of a table. */
-static int choose(struct ss_tcp *t, const struct ss_opts *o, unsigned flags, char *err,
-		  size_t len)
-{
-	bool events = flags & SS_TCP_EVENTS, drops = flags & (SS_TCP_EVENTS | SS_TCP_TOTALS);
-
-	struct ld_hook hooks[CH_COUNT] = {
-		{ &hook_conn_iter, true },
-		{ &hook_conn_state, true },
-		{ &hook_conn_retrans, true },
-		{ &hook_conn_reset_tx, true },
-		{ &hook_conn_reset_rx, true },
-		{ &hook_conn_destroy, true },
-		{ &hook_conn_accept, false, "accepted sockets are attributed at the next refresh" },
-		{ drops ? &hook_conn_drop : NULL, false, "no drop events" },
-		{ events ? &hook_conn_bad_csum : NULL, false, "no bad checksum events" },
-		{ events ? &hook_conn_cong : NULL, false, "no congestion state events" },
-	};
-
-	return ld_choose(hooks, CH_COUNT, o->attach, t->ch, err, len);
-}
-
 /* Which optional tracepoint arguments this kernel passes, per its BTF. */
 static int tp_arity(const char *tp)
 {
@@ -133,39 +109,69 @@ static int tp_arity(const char *tp)
 	return btf_vlen(t) - 1;					   /* without the void *ctx */
 }
 
-static int load(struct ss_tcp *t, const struct ss_opts *o, unsigned flags, char *err,
-		size_t len)
+static void configure(void *skel, const struct ss_opts *o, unsigned flags, const void *cfg)
 {
-	t->skel = conns_bpf__open();
-	if (!t->skel) {
-		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	t->skel->rodata->filt = o->filt;
-	t->skel->rodata->filt.self_tgid = (uint32_t)getpid();
-	t->skel->rodata->want_events = flags & SS_TCP_EVENTS;
-	t->skel->rodata->want_totals = flags & SS_TCP_TOTALS;
-	t->skel->rodata->retrans_has_err = tp_arity("tcp_retransmit_skb") >= 3;
-	t->skel->rodata->kfree_has_rx_sk = tp_arity("kfree_skb") >= 4;
-	if (choose(t, o, flags, err, len) || ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
-		return -1;
-	return ld_load(t->skel->skeleton, "conns", err, len);
+	struct conns_bpf *s = skel;
+
+	(void)cfg;
+	s->rodata->filt = o->filt;
+	s->rodata->filt.self_tgid = (uint32_t)getpid();
+	s->rodata->want_events = flags & SS_TCP_EVENTS;
+	s->rodata->want_totals = flags & SS_TCP_TOTALS;
+	s->rodata->retrans_has_err = tp_arity("tcp_retransmit_skb") >= 3;
+	s->rodata->kfree_has_rx_sk = tp_arity("kfree_skb") >= 4;
 }
 
-static int open_rings(struct ss_tcp *t, char *err, size_t len)
+static int filters(void *skel, const struct ss_opts *o, char *err, size_t len)
 {
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.finals), on_record, t, NULL);
-	if (!t->rb || ring_buffer__add(t->rb, bpf_map__fd(t->skel->maps.events), on_record, t)) {
-		snprintf(err, len, "cannot open the ring buffers: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	struct conns_bpf *s = skel;
+
+	return ld_fill_filters(s->bss->pid_bits, bpf_map__fd(s->maps.cgroup_filter), o, err, len);
 }
+
+/*
+ * In the order of CH_*. Hooks only the event stream (or serve's drop counters) needs are
+ * left out of a table.
+ */
+static const struct ld_hook conns_hooks[CH_COUNT] = {
+	{ &hook_conn_iter, true },
+	{ &hook_conn_state, true },
+	{ &hook_conn_retrans, true },
+	{ &hook_conn_reset_tx, true },
+	{ &hook_conn_reset_rx, true },
+	{ &hook_conn_destroy, true },
+	{ &hook_conn_accept, false, "accepted sockets are attributed at the next refresh" },
+	{ &hook_conn_drop, false, "no drop events", SS_TCP_EVENTS | SS_TCP_TOTALS },
+	{ &hook_conn_bad_csum, false, "no bad checksum events", SS_TCP_EVENTS },
+	{ &hook_conn_cong, false, "no congestion state events", SS_TCP_EVENTS },
+};
+
+LD_SKELETON(conns)
+
+const struct ld_cap ss_tcp_cap = {
+	.name = "conns",
+	.open = conns_skel_open,
+	.destroy = conns_skel_destroy,
+	.hooks = conns_hooks,
+	.nhooks = CH_COUNT,
+	.uses = (const struct ld_use[]){ { "conns" },
+					 { "conns", "--events", SS_TCP_EVENTS },
+					 { "serve", NULL, SS_TCP_TOTALS },
+					 { NULL } },
+	.configure = configure,
+	.filters = filters,
+	.rings = (const struct ld_ring[]){ { "finals", on_record }, { "events", on_record }, { NULL } },
+	.stats_map = "conn_stats",
+	.nstats = sizeof(struct ss_conn_stats) / sizeof(__u64),
+	.lost_fields = LD_FIELD(struct ss_conn_stats, event_drops) |
+		       LD_FIELD(struct ss_conn_stats, final_drops),
+};
 
 struct ss_tcp *ss_tcp_open(const struct ss_opts *o, unsigned flags,
 			   const struct ss_tcp_handlers *h, char *err, size_t len)
 {
 	struct ss_tcp *t = calloc(1, sizeof(*t));
+	const struct ld_req req = { .o = o, .flags = flags, .ctx = t };
 
 	if (!t || htab_init(&t->seen, sizeof(uint64_t), sizeof(uint64_t))) {
 		snprintf(err, len, "out of memory");
@@ -173,25 +179,23 @@ struct ss_tcp *ss_tcp_open(const struct ss_opts *o, unsigned flags,
 		return NULL;
 	}
 	t->h = *h;
-	if (ss_check_privileges(err, len) || load(t, o, flags, err, len) ||
-	    ld_fill_filters(t->skel->bss->pid_bits, bpf_map__fd(t->skel->maps.cgroup_filter), o,
-			    err, len) ||
-	    ld_attach(t->skel->obj, t->ch, CH_COUNT, &t->links, err, len) || open_rings(t, err, len)) {
+	if (ld_open(&t->lo, &ss_tcp_cap, &req, err, len)) {
 		ss_tcp_close(t);
 		return NULL;
 	}
+	t->skel = t->lo.skel;
 	return t;
 }
 
 const struct ss_choice *ss_tcp_choices(const struct ss_tcp *t, size_t *n)
 {
 	*n = CH_COUNT;
-	return t->ch;
+	return t->lo.ch;
 }
 
 void ss_tcp_describe(const struct ss_tcp *t, FILE *f)
 {
-	ld_describe(t->ch, CH_COUNT, f);
+	ld_describe(t->lo.ch, CH_COUNT, f);
 }
 
 /* Appends one iterator record; a socket open in several processes is listed once. */
@@ -218,7 +222,7 @@ static int add_row(struct ss_tcp *t, const struct ss_conn_row *r, size_t *n)
 
 int ss_tcp_rows(struct ss_tcp *t, const struct ss_conn_row **rows, size_t *n)
 {
-	struct bpf_link *link = ss_links_find(&t->links, t->skel->progs.conn_iter);
+	struct bpf_link *link = ss_links_find(&t->lo.links, t->skel->progs.conn_iter);
 	struct ss_conn_row r;
 	int fd = link ? bpf_iter_create(bpf_link__fd(link)) : -1;
 	ssize_t got;
@@ -241,7 +245,7 @@ int ss_tcp_rows(struct ss_tcp *t, const struct ss_conn_row **rows, size_t *n)
 void ss_tcp_poll(struct ss_tcp *t, int timeout_ms)
 {
 	run_slice_start(&t->slice);
-	ring_buffer__poll(t->rb, timeout_ms);
+	ring_buffer__poll(t->lo.rb, timeout_ms);
 }
 
 int ss_tcp_totals(struct ss_tcp *t, struct ss_tcp_total_key **keys, uint64_t **vals, size_t *n)
@@ -291,40 +295,25 @@ void ss_tcp_forget(struct ss_tcp *t, uint32_t tgid)
 
 uint64_t ss_tcp_unread(struct ss_tcp *t)
 {
-	ld_detach(&t->links); /* nothing more comes: the count is final */
+	ld_detach(&t->lo.links); /* nothing more comes: the count is final */
 	t->counting = true;
-	ring_buffer__consume(t->rb);
+	ring_buffer__consume(t->lo.rb);
 	return t->unread;
 }
 
 uint64_t ss_tcp_lost(const struct ss_tcp *t)
 {
-	struct ss_conn_stats s;
-
-	if (LD_PERCPU_SUM(bpf_map__fd(t->skel->maps.conn_stats), s))
-		return 0;
-	return s.event_drops + s.final_drops;
+	return ld_lost(&t->lo);
 }
 
 void ss_tcp_close(struct ss_tcp *t)
 {
 	if (!t)
 		return;
-	ld_detach(&t->links);
-	ring_buffer__free(t->rb);
-	conns_bpf__destroy(t->skel);
+	ld_close(&t->lo);
 	htab_free(&t->seen);
 	free(t->rows);
 	free(t->tkeys);
 	free(t->tvals);
 	free(t);
-}
-
-int ss_tcp_try_load(const struct ss_opts *o, unsigned flags, char *err, size_t len)
-{
-	struct ss_tcp t = { 0 };
-	int ret = load(&t, o, flags, err, len);
-
-	conns_bpf__destroy(t.skel);
-	return ret;
 }

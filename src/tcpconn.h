@@ -51,7 +51,8 @@ const char *role_name(unsigned role);
 /* The kernel's name of a drop reason, from its BTF ("NETFILTER_DROP"), or its number. */
 const char *drop_reason_name(unsigned reason);
 
-/* Loads the BPF object as ss_tcp_open would with these flags, then drops it (doctor). */
-int ss_tcp_try_load(const struct ss_opts *o, unsigned flags, char *err, size_t len);
+/* The capability (loader.h): doctor loads it as ss_tcp_open would, and lists its hooks. */
+struct ld_cap;
+extern const struct ld_cap ss_tcp_cap;
 
 #endif

@@ -20,8 +20,6 @@ int cmd_trace(int argc, char **argv);
 int cmd_conns(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
-/* Loads trace's BPF object as `trace` would, with or without payloads, then drops it. */
-int trace_try_load(const struct ss_opts *o, bool payload, char *err, size_t len);
 
 #define CMD_GO (-1)
 

@@ -4,9 +4,10 @@
  * a user on an unusual kernel learns why something will not work before trying it.
  */
 #include "cmd.h"
-#include "../hooks.h"
 #include "../io.h"
+#include "../loader.h"
 #include "../tcpconn.h"
+#include "../tracer.h"
 #include "../opts.h"
 #include "../probe.h"
 #include "../sys.h"
@@ -39,20 +40,76 @@ static const char *fs_state(const char *path, long magic)
 	return !statfs(path, &st) && st.f_type == magic ? "mounted" : "not mounted";
 }
 
-static const char *targets(const struct ss_way *w, const bool skip[16])
-{
-	static char buf[256];
-	size_t o = 0;
+/* The capabilities, in the order doctor shows them. */
+static const struct ld_cap *const caps[] = { &ss_io_cap, &ss_tracer_cap, &ss_tcp_cap };
 
-	buf[0] = '\0';
-	for (int j = 0; w->progs[j].prog && o < sizeof(buf); j++)
-		if (!skip[j] && (!j || strcmp(w->progs[j].target, w->progs[j - 1].target)))
-			o += snprintf(buf + o, sizeof(buf) - o, "%s%s", o ? " " : "",
-				      w->progs[j].target);
+/* One hook of a capability, under the subcommands that attach it. */
+struct hook_use {
+	const struct ss_hook *hook;
+	char cmds[128]; /* "conns, serve" */
+	char note[160]; /* "conns --events and serve only"; empty when every load attaches it */
+};
+
+/* What the subcommands loading a capability so are called: "conns --events". */
+static const char *use_label(const struct ld_use *u, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", u->cmds, u->variant ? " " : "", u->variant ? u->variant : "");
 	return buf;
 }
 
-static void json_way(const struct ss_hook_use *u, const struct ss_way *w, bool ok, bool used,
+static bool has_name(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = strstr(list, name); p; p = strstr(p + 1, name))
+		if ((p == list || p[-1] == ' ') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+/* Appends to list ("top, serve") each of names not already in it. */
+static void add_names(char *list, size_t len, const char *names)
+{
+	char copy[128], *save, *name;
+
+	snprintf(copy, sizeof(copy), "%s", names);
+	for (name = strtok_r(copy, ", ", &save); name; name = strtok_r(NULL, ", ", &save))
+		if (!has_name(list, name))
+			snprintf(list + strlen(list), len - strlen(list), "%s%s", list[0] ? ", " : "",
+				 name);
+}
+
+/* "a", "a and b", "a, b and c", then " only". */
+static void add_note(char *note, size_t len, const char *label, bool last)
+{
+	size_t o = strlen(note);
+
+	snprintf(note + o, len - o, "%s%s%s", !o ? "" : last ? " and " : ", ", label,
+		 last ? " only" : "");
+}
+
+/* Which loads of cap attach its hook h: by their flags (ld_hook.only). */
+static void hook_use(const struct ld_cap *cap, const struct ld_hook *h, struct hook_use *u)
+{
+	const struct ld_use *use;
+	size_t n = 0, all = 0, k = 0;
+	char label[128];
+
+	u->hook = h->hook;
+	u->cmds[0] = u->note[0] = '\0';
+	for (use = cap->uses; use->cmds; use++, all++)
+		n += ld_hook_for(h, use->flags);
+	for (use = cap->uses; use->cmds; use++) {
+		if (!ld_hook_for(h, use->flags))
+			continue;
+		add_names(u->cmds, sizeof(u->cmds), use->cmds);
+		if (n < all)
+			add_note(u->note, sizeof(u->note), use_label(use, label, sizeof(label)),
+				 ++k == n);
+	}
+}
+
+static void json_way(const struct hook_use *u, const struct ss_way *w, bool ok, bool used,
 		     const char *why)
 {
 	struct jw j;
@@ -138,7 +195,7 @@ static void show_machine(bool json)
 }
 
 /* One hook: every way to attach it, the first that works being the one used. */
-static bool show_hook(const struct ss_hook_use *u, bool json)
+static bool show_hook(const struct hook_use *u, bool json)
 {
 	const struct ss_hook *hk = u->hook;
 	bool chosen = false;
@@ -146,7 +203,7 @@ static bool show_hook(const struct ss_hook_use *u, bool json)
 	for (int i = 0; i < SS_MAX_WAYS && hk->ways[i].progs; i++) {
 		const struct ss_way *w = &hk->ways[i];
 		bool skip[16];
-		char why[256];
+		char why[256], targets[512];
 		bool ok = !ss_probe_way(w, skip, why, sizeof(why));
 		bool use = ok && !chosen;
 
@@ -155,60 +212,65 @@ static bool show_hook(const struct ss_hook_use *u, bool json)
 			json_way(u, w, ok, use, why);
 		else
 			printf("  %-13s %-10s %-7s %s\n", i ? "" : hk->name, ss_mode_name(w->mode),
-			       use ? "USED" : ok ? "works" : "no", ok ? targets(w, skip) : why);
+			       use ? "USED" : ok ? "works" : "no", ok ? ld_targets(w, skip, targets, sizeof(targets)) : why);
 	}
-	if (!json && (u->note || !chosen))
-		printf("  %-13s (%s)\n", "", u->note ? u->note : "NO WAY TO ATTACH: unavailable");
-	return chosen || u->note;
+	if (!json && (u->note[0] || !chosen))
+		printf("  %-13s (%s)\n", "", u->note[0] ? u->note : "NO WAY TO ATTACH: unavailable");
+	return chosen || u->note[0];
 }
 
 static bool show_hooks(bool json)
 {
-	const char *cmds = NULL;
+	char cmds[128] = "";
 	bool ok = true;
 
-	for (const struct ss_hook_use *u = ss_hook_uses; u->hook; u++) {
-		if (!json && (!cmds || strcmp(cmds, u->cmds))) {
-			cmds = u->cmds;
-			printf("\n%s:\n  %-13s %-10s %-7s %s\n", cmds, "HOOK", "MODE", "STATE",
-			       "TARGETS, OR WHY NOT");
+	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+		for (size_t i = 0; i < caps[c]->nhooks; i++) {
+			struct hook_use u;
+
+			hook_use(caps[c], &caps[c]->hooks[i], &u);
+			if (!json && strcmp(cmds, u.cmds)) {
+				snprintf(cmds, sizeof(cmds), "%s", u.cmds);
+				printf("\n%s:\n  %-13s %-10s %-7s %s\n", cmds, "HOOK", "MODE",
+				       "STATE", "TARGETS, OR WHY NOT");
+			}
+			ok &= show_hook(&u, json);
 		}
-		ok &= show_hook(u, json);
 	}
 	return ok;
 }
 
-/* Each BPF object in each configuration a subcommand loads it in. */
-enum obj_kind { OBJ_IO, OBJ_TRACE, OBJ_CONNS };
-
-static const struct {
-	const char *object, *users;
-	enum obj_kind kind;
-	unsigned flags; /* trace: payloads on; conns: SS_TCP_* */
-} objects[] = {
-	{ "io", "top, trace, conns, serve", OBJ_IO, 0 },
-	{ "trace", "trace", OBJ_TRACE, 0 },
-	{ "trace", "trace --payload", OBJ_TRACE, 1 },
-	{ "conns", "conns", OBJ_CONNS, 0 },
-	{ "conns", "conns --events", OBJ_CONNS, SS_TCP_EVENTS },
-	{ "conns", "serve", OBJ_CONNS, SS_TCP_TOTALS },
-};
-
-static int try_load(size_t i, const struct ss_opts *o, char *err, size_t len)
+/* One capability, loaded as some subcommands would load it, and dropped. */
+static bool show_object(const struct ld_cap *cap, const struct ld_use *use,
+			const struct ss_opts *o, bool json)
 {
-	switch (objects[i].kind) {
-	case OBJ_IO:
-		return ss_io_try_load(o, err, len);
-	case OBJ_TRACE:
-		return trace_try_load(o, objects[i].flags, err, len);
-	default:
-		return ss_tcp_try_load(o, objects[i].flags, err, len);
+	char err[512] = "", label[128], *hint;
+	bool ok = !ld_try_load(cap, o, use->flags, err, sizeof(err));
+
+	if ((hint = strstr(err, "; run 'sockscope doctor'")))
+		*hint = '\0'; /* we are the doctor */
+	use_label(use, label, sizeof(label));
+	if (json) {
+		struct jw j;
+
+		jw_begin(&j, stdout);
+		jw_str(&j, "type", "object");
+		jw_str(&j, "object", cap->name);
+		jw_str(&j, "commands", label);
+		jw_bool(&j, "loads", ok);
+		if (!ok)
+			jw_str(&j, "why", err);
+		jw_end(&j);
+	} else {
+		printf("  %-7s %-26s %s%s\n", cap->name, label, ok ? "loads" : "REFUSED ",
+		       ok ? "" : err);
 	}
+	return ok;
 }
 
 /*
  * A hook that attaches proves little if the verifier refuses the program that would use
- * it: every object is loaded for real, as its subcommand would load it, and dropped.
+ * it: every object is loaded for real, in each way its subcommands load it, and dropped.
  */
 static bool show_objects(const struct ss_opts *o, bool json)
 {
@@ -217,29 +279,9 @@ static bool show_objects(const struct ss_opts *o, bool json)
 	if (!json)
 		printf("\nBPF objects, loaded as each subcommand would (not attached):\n"
 		       "  %-7s %-26s %-7s %s\n", "OBJECT", "FOR", "STATE", "WHY NOT");
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
-		char err[512] = "", *hint;
-		bool ok = !try_load(i, o, err, sizeof(err));
-
-		if ((hint = strstr(err, "; run 'sockscope doctor'")))
-			*hint = '\0'; /* we are the doctor */
-		all &= ok;
-		if (json) {
-			struct jw j;
-
-			jw_begin(&j, stdout);
-			jw_str(&j, "type", "object");
-			jw_str(&j, "object", objects[i].object);
-			jw_str(&j, "commands", objects[i].users);
-			jw_bool(&j, "loads", ok);
-			if (!ok)
-				jw_str(&j, "why", err);
-			jw_end(&j);
-		} else {
-			printf("  %-7s %-26s %s%s\n", objects[i].object, objects[i].users,
-			       ok ? "loads" : "REFUSED ", ok ? "" : err);
-		}
-	}
+	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++)
+		for (const struct ld_use *use = caps[c]->uses; use->cmds; use++)
+			all &= show_object(caps[c], use, o, json);
 	return all;
 }
 

@@ -7,21 +7,17 @@
  */
 #include "cmd.h"
 #include "../agg.h"
-#include "../hooks.h"
 #include "../io.h"
-#include "../loader.h"
 #include "../opts.h"
 #include "../run.h"
 #include "../sys.h"
 #include "../syscalls.h"
+#include "../tracer.h"
 #include "../out/escape.h"
 #include "../out/fmt.h"
 #include "../out/json.h"
 #include "../out/table.h"
-#include "trace.skel.h"
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +25,6 @@
 
 #define TRACE_GROUPS   (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT | OPTS_SUMMARY)
 #define POLL_MS	       20 /* the kernel never wakes us: this bounds latency and fill */
-#define DEFAULT_BUFFER (16u << 20)
-/*
- * With payloads, 16M holds only ~40 ms of 2000-byte events at 200k/s: one stall of the reader
- * (a busy machine) and events are lost. 64M holds 160 ms.
- */
-#define DEFAULT_PAYLOAD_BUFFER (64u << 20)
-
-enum { CH_SEND, CH_RECV, CH_BYPASS, CH_MMSG, CH_COUNT };
 enum { OPT_PAYLOAD = 2000, OPT_HEX, OPT_TIMESTAMP, OPT_BUFFER };
 
 /* Addresses formatted once per connection, not once per event (they are most of a line). */
@@ -52,13 +40,9 @@ struct addr_text {
 struct trace {
 	struct ss_opts o;
 	struct addr_text addr_cache[ADDR_CACHE];
-	uint32_t payload; /* bytes to capture, 0 = off */
+	struct ss_tracer_cfg cfg; /* payload bytes to capture (0 = off), ring buffer size */
 	bool hex, ts_ns;
-	uint32_t buffer;
-	struct trace_bpf *skel;
-	struct ss_links links;
-	struct ring_buffer *rb;
-	struct ss_choice ch[CH_COUNT];
+	struct ss_tracer *tracer;
 	struct ss_io *io;
 	int64_t mono_to_real; /* ns to add to CLOCK_MONOTONIC for the wall clock */
 	struct run_slice slice;
@@ -98,12 +82,12 @@ static int trace_option(int opt, const char *arg, void *ctx, char *err, size_t l
 	switch (opt) {
 	case OPT_PAYLOAD:
 		if (!arg) {
-			t->payload = 2000;
+			t->cfg.payload = 2000;
 			return 0;
 		}
 		if (opts_parse_uint(arg, "payload size", 1, SS_PAYLOAD_MAX, &v, err, len))
 			return -1;
-		t->payload = (uint32_t)v;
+		t->cfg.payload = (uint32_t)v;
 		return 0;
 	case OPT_HEX:
 		t->hex = true;
@@ -116,7 +100,7 @@ static int trace_option(int opt, const char *arg, void *ctx, char *err, size_t l
 		t->ts_ns = arg[0] == 'n';
 		return 0;
 	case OPT_BUFFER:
-		return parse_size(arg, &t->buffer, err, len);
+		return parse_size(arg, &t->cfg.buffer, err, len);
 	}
 	return 1;
 }
@@ -229,7 +213,7 @@ static void print_event_text(FILE *f, struct trace *t, const struct ss_event *e,
 	table_cell(f, name, 15, true);
 	fprintf(f, " %-9s %7lld  %s %s\n", syscall_name(e->syscall, e->flags),
 		(long long)e->bytes, proto_name(e->a.proto), at->ends);
-	if (t->payload)
+	if (t->cfg.payload)
 		print_payload_text(f, t, e, payload);
 }
 
@@ -258,7 +242,7 @@ static void print_event_json(FILE *f, struct trace *t, const struct ss_event *e,
 	jw_str(&w, "raddr", at->r);
 	jw_u64(&w, "rport", e->a.rport);
 	jw_i64(&w, "bytes", e->bytes);
-	if (t->payload && !(e->flags & SS_EV_NO_PAYLOAD)) {
+	if (t->cfg.payload && !(e->flags & SS_EV_NO_PAYLOAD)) {
 		jw_b64(&w, "payload_b64", payload, e->payload_len);
 		jw_u64(&w, "payload_len", e->payload_len);
 		jw_bool(&w, "truncated", (int64_t)e->payload_len < e->bytes);
@@ -313,11 +297,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static uint64_t trace_drops(const struct trace *t)
 {
-	struct ss_trace_stats s;
-
-	if (LD_PERCPU_SUM(bpf_map__fd(t->skel->maps.trace_stats), s))
-		return 0;
-	return s.drops;
+	return ss_tracer_lost(t->tracer);
 }
 
 /* In JSON, lost events are an object in the stream: how many since the last one, and why. */
@@ -347,58 +327,13 @@ static void report_drops(struct trace *t)
 	t->ring_drops = drops;
 }
 
-static void configure(struct trace *t)
-{
-	struct trace_bpf *s = t->skel;
-
-	s->rodata->filt = t->o.filt;
-	s->rodata->filt.self_tgid = (uint32_t)getpid();
-	s->rodata->payload_max = t->payload;
-	LD_SOCK_HOOKS_CONFIG(s->rodata);
-	/* the payload scratch area is per CPU, and not needed at all without payloads */
-	bpf_map__set_max_entries(s->maps.scratch,
-				 t->payload ? (uint32_t)libbpf_num_possible_cpus() : 1);
-	bpf_map__set_max_entries(s->maps.events, t->buffer);
-}
-
-static int load(struct trace *t, char *err, size_t len)
-{
-	struct ld_hook hooks[CH_COUNT] = {
-		{ &hook_sock_send, true },
-		{ &hook_sock_recv, true },
-		{ &hook_recv_bypass, false,
-		  "TCP data read by splice(2), io_uring splice or zerocopy is not traced" },
-		{ t->payload ? &hook_mmsg_entry : NULL, false,
-		  "sendmmsg/recvmmsg payloads show their first datagram" },
-	};
-
-	t->skel = trace_bpf__open();
-	if (!t->skel) {
-		snprintf(err, len, "cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	configure(t);
-	if (ld_choose(hooks, CH_COUNT, t->o.attach, t->ch, err, len) ||
-	    ss_apply(t->skel->obj, t->ch, CH_COUNT, err, len))
-		return -1;
-	return ld_load(t->skel->skeleton, "trace", err, len);
-}
-
 static int open_trace(struct trace *t, char *err, size_t len)
 {
 	struct timespec mono, real;
 
 	t->io = ss_io_open(&t->o, err, len);
-	if (!t->io || load(t, err, len) ||
-	    ld_fill_filters(t->skel->bss->pid_bits, bpf_map__fd(t->skel->maps.cgroup_filter), &t->o,
-			    err, len) ||
-	    ld_attach(t->skel->obj, t->ch, CH_COUNT, &t->links, err, len))
+	if (!t->io || !(t->tracer = ss_tracer_open(&t->o, &t->cfg, on_event, t, err, len)))
 		return -1;
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
-	if (!t->rb) {
-		snprintf(err, len, "cannot open the event ring buffer: %s", strerror(errno));
-		return -1;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	t->mono_to_real = (real.tv_sec - mono.tv_sec) * 1000000000LL + real.tv_nsec - mono.tv_nsec;
@@ -407,9 +342,7 @@ static int open_trace(struct trace *t, char *err, size_t len)
 
 static void close_trace(struct trace *t)
 {
-	ld_detach(&t->links);
-	ring_buffer__free(t->rb);
-	trace_bpf__destroy(t->skel);
+	ss_tracer_close(t->tracer);
 	ss_io_close(t->io);
 }
 
@@ -422,7 +355,7 @@ static bool stopped(struct trace *t, struct run_clock *c)
 static int drain(struct trace *t)
 {
 	run_slice_start(&t->slice);
-	return ring_buffer__consume(t->rb);
+	return ss_tracer_consume(t->tracer);
 }
 
 /*
@@ -432,7 +365,7 @@ static int drain(struct trace *t)
  */
 static void finish_events(struct trace *t, struct run_clock *c)
 {
-	ld_detach(&t->links);
+	ss_tracer_detach(t->tracer);
 	while (t->pids_gone && !stopped(t, c) && drain(t) < 0)
 		;
 	run_output_finish();
@@ -442,7 +375,7 @@ static void finish_events(struct trace *t, struct run_clock *c)
 	if (count_reached(t) || t->out_gone)
 		return;
 	t->counting = true;
-	ring_buffer__consume(t->rb);
+	ss_tracer_consume(t->tracer);
 	if (!t->unread)
 		return;
 	fprintf(stderr, "sockscope trace: %llu events not printed: still in the ring buffer at "
@@ -462,7 +395,7 @@ static void run_events(struct trace *t, struct run_clock *c)
 	while (!stopped(t, c)) {
 		/* the kernel never wakes us (trace.bpf.c): sleep a little only when idle */
 		if (drain(t) == 0)
-			ring_buffer__poll(t->rb, POLL_MS);
+			ss_tracer_poll(t->tracer, POLL_MS);
 		t->out_gone = run_output_gone(stdout);
 		if (!run_clock_due(c))
 			continue;
@@ -477,9 +410,9 @@ static void run_events(struct trace *t, struct run_clock *c)
 
 static void say_capture(const struct trace *t)
 {
-	if (t->payload)
+	if (t->cfg.payload)
 		fprintf(stderr, "sockscope trace: capturing up to %u bytes of payload per call\n",
-			t->payload);
+			t->cfg.payload);
 	else
 		fputs("sockscope trace: payload capture off (--payload to capture)\n", stderr);
 }
@@ -495,7 +428,7 @@ static int run(struct trace *t)
 		return cmd_fail("trace", err);
 	if (t->o.verbose) {
 		ss_io_describe(t->io, stderr);
-		ld_describe(t->ch, CH_COUNT, stderr);
+		ss_tracer_describe(t->tracer, stderr);
 	}
 	/* on a terminal too, as tcpdump says its snapshot length: nobody should have to guess */
 	if (t->o.verbose || isatty(STDERR_FILENO))
@@ -532,10 +465,10 @@ int cmd_trace(int argc, char **argv)
 		return cmd_usage_error("trace", "--hex: the JSON lines carry payloads as base64 "
 						"(payload_b64); --hex is for the text view");
 	}
-	if (t.hex && !t.payload)
-		t.payload = 2000;
-	if (!t.buffer)
-		t.buffer = t.payload ? DEFAULT_PAYLOAD_BUFFER : DEFAULT_BUFFER;
+	if (t.hex && !t.cfg.payload)
+		t.cfg.payload = 2000;
+	if (!t.cfg.buffer)
+		t.cfg.buffer = t.cfg.payload ? SS_TRACER_PAYLOAD_BUFFER : SS_TRACER_BUFFER;
 	table_init_locale();
 	run_signals();
 	if (run_output_init()) {
@@ -545,15 +478,5 @@ int cmd_trace(int argc, char **argv)
 	ret = run(&t);
 	close_trace(&t);
 	opts_free(&t.o);
-	return ret;
-}
-
-int trace_try_load(const struct ss_opts *o, bool payload, char *err, size_t len)
-{
-	struct trace t = { .o = *o, .payload = payload ? SS_PAYLOAD_MAX : 0,
-			   .buffer = payload ? DEFAULT_PAYLOAD_BUFFER : DEFAULT_BUFFER };
-	int ret = load(&t, err, len);
-
-	trace_bpf__destroy(t.skel);
 	return ret;
 }

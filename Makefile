@@ -32,7 +32,7 @@ SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
 	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c \
 	     src/out/prom.c src/lib/pkt.c src/out/pcapng.c src/out/pktfmt.c \
-	     src/lib/isn.c
+	     src/lib/isn.c src/opts_table.c
 # The HTTP/1.x core: libhttp-parser frames, src/proto/http.c pairs and times (docs/http-parser.md).
 # Its library is linked wherever the core is: the binary, the unit tests, the fuzz targets.
 CORE_SRCS += src/proto/http.c src/proto/http_frame.c

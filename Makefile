@@ -167,11 +167,14 @@ fuzz: $(FUZZ_BINS)
 # The man page points at the documentation installed here (DOCDIR in docs/sockscope.8).
 DOCDIR    := /usr/local/share/doc/sockscope
 DOCS      := README.md docs/json.md docs/metrics.md docs/PERFORMANCE.md
+# bash-completion looks here too (XDG_DATA_DIRS), and loads a command's file on first use.
+BASHCOMPDIR := /usr/local/share/bash-completion/completions
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope
 	install -D -m 0644 docs/sockscope.8 $(DESTDIR)/usr/local/share/man/man8/sockscope.8
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -D -m 0644 contrib/sockscope.bash $(DESTDIR)$(BASHCOMPDIR)/sockscope
 
 format:
 	clang-format -i $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

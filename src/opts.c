@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Common option parsing: see opts.h. */
+/* Option parsing, driven by the option tables: see opts.h. */
 #include "opts.h"
 
 #include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
 
 #define QUOTE_MAX 40 /* bytes of a bad value echoed in an error */
-#define MAX_OPTS  64 /* options of one command, shared groups included */
+#define MAX_OPTS  64 /* options of one command, shared groups included (top has 21) */
 
 const char *opts_quote(char *buf, size_t len, const char *arg)
 {

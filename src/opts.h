@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Command-line options shared by the subcommands, and their parsing. Parsing is pure (no
- * kernel, no /proc) so that every bad input can be unit-tested; checks against the running
- * system (does this PID exist?) live in opts_check().
+ * Command-line options: the groups the subcommands share, each subcommand's own, both
+ * declared as tables (struct opt_def), and the parsing, --help and --list-options made from
+ * them. Parsing is pure (no kernel, no /proc) so that every bad input can be unit-tested;
+ * checks against the running system (does this PID exist?) live in opts_check().
  */
 #ifndef SS_OPTS_H
 #define SS_OPTS_H
@@ -18,12 +19,12 @@
 #include "probe.h"
 
 /* Which groups of common options a subcommand takes. */
-#define OPTS_FILTER (1u << 0) /* -p -c --cgroup -4 -6 --tcp --udp -s -d */
+#define OPTS_FILTER (1u << 0) /* -p -c --cgroup -4 -6 --tcp --udp -s -d --attach ... */
 #define OPTS_TIMING (1u << 1)   /* --count --duration */
 #define OPTS_OUTPUT (1u << 2)   /* --json */
 #define OPTS_INTERVAL (1u << 3) /* -i */
 #define OPTS_SUMMARY (1u << 4)  /* --max-conns */
-#define OPTS_TCP_ONLY (1u << 5) /* help only: the command is about TCP, --udp is refused */
+#define OPTS_TCP_ONLY (1u << 5) /* about TCP: --tcp, --udp parsed (to refuse --udp), not offered */
 
 /* Connections the end-of-run summary lists by default; the rest are folded per process. */
 #define OPTS_MAX_CONNS 1000
@@ -50,7 +51,8 @@ struct ss_opts {
  * One option, declared once: this entry drives getopt, the typed parse with its range check
  * and one-line error, --help, and the --list-options dump that the docs test compares with the
  * man page and the bash completion. Its value lands at off in the struct the table belongs to
- * (struct ss_opts for the shared groups, the command's own struct for its options).
+ * (struct ss_opts for the shared groups, the command's own struct for its options). A new
+ * option also goes in docs/sockscope.8 and contrib/sockscope.bash: test_docs fails until then.
  */
 enum opt_type {
 	OA_FLAG,    /* no value: sets a bool (or any unsigned) to 1 */
@@ -78,7 +80,7 @@ struct opt_def {
 	char short_name;  /* 0: long only */
 	enum opt_type type;
 	unsigned flags;	     /* OPTF_* */
-	uint64_t min, max;   /* OA_UINT's range */
+	uint64_t min, max;   /* OA_UINT's range (OA_PORT's is 1 to 65535) */
 	uint64_t dflt;	     /* OA_UINT's value when an optional value is left out */
 	const char *what;    /* the value in errors: "invalid <what> '<arg>': ..." */
 	const char *metavar; /* in --help; OA_ENUM without one shows its choices a|b */
@@ -91,7 +93,7 @@ struct opt_def {
 	const char *help; /* lines split by '\n'; "@interval" and "@count" are the command's */
 	unsigned group;	  /* OPTS_* for the shared groups (--help's section), 0 for a command's */
 	size_t off, size; /* where the value goes: OPT_FIELD() */
-	size_t seen;	  /* 0, or OPT_SEEN(): a flag set to 1 when the option is given */
+	size_t seen;	  /* 0, or OPT_SEEN(): a bool or __u8 set to 1 when the option is given */
 };
 
 #define OPT_FIELD(type, member) .off = offsetof(type, member), .size = sizeof(((type *)0)->member)

@@ -175,10 +175,11 @@ static void put_help(FILE *f, const char *help, double interval, const char *cou
 	fputc('\n', f);
 }
 
-/* The help lines of a table's options that groups select; returns the last heading shown. */
-static const char *put_options(FILE *f, const struct opt_def *d, unsigned groups,
-			       const char *shown, double interval, const char *count_of)
+/* The help lines of a table's options that groups select, under their groups' headings. */
+static void put_options(FILE *f, const struct opt_def *d, unsigned groups, double interval,
+			const char *count_of)
 {
+	const char *shown = NULL;
 	char left[160];
 
 	for (; d->name; d++) {
@@ -197,19 +198,18 @@ static const char *put_options(FILE *f, const struct opt_def *d, unsigned groups
 		fprintf(f, "  %-*s ", HELP_COLUMN - 3, left);
 		put_help(f, help ? help : "", interval, count_of);
 	}
-	return shown;
 }
 
 void opts_usage(FILE *f, unsigned groups, double interval, const char *count_of)
 {
-	put_options(f, opts_common, groups, NULL, interval, count_of);
+	put_options(f, opts_common, groups, interval, count_of);
 }
 
 void opts_help(FILE *f, const struct opts_cmd_help *h)
 {
 	fprintf(f, "Usage: sockscope %s [OPTIONS]\n%s\n\n", h->name, h->about);
 	if (h->opts)
-		put_options(f, h->opts, 0, NULL, h->interval, h->count_of);
+		put_options(f, h->opts, 0, h->interval, h->count_of);
 	opts_usage(f, h->groups, h->interval, h->count_of);
 	if (h->examples)
 		fprintf(f, "\nExamples:\n%s", h->examples);

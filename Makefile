@@ -32,7 +32,7 @@ SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
 	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c \
 	     src/out/prom.c src/lib/pkt.c src/out/pcapng.c src/out/pktfmt.c \
-	     src/lib/isn.c src/lib/acct.c
+	     src/lib/isn.c src/lib/acct.c src/opts_table.c
 # The HTTP/1.x core: libhttp-parser frames, src/proto/http.c pairs and times (docs/http-parser.md).
 # Its library is linked wherever the core is: the binary, the unit tests, the fuzz targets.
 CORE_SRCS += src/proto/http.c src/proto/http_frame.c
@@ -167,11 +167,14 @@ fuzz: $(FUZZ_BINS)
 # The man page points at the documentation installed here (DOCDIR in docs/sockscope.8).
 DOCDIR    := /usr/local/share/doc/sockscope
 DOCS      := README.md docs/json.md docs/metrics.md docs/PERFORMANCE.md
+# bash-completion looks here too (XDG_DATA_DIRS), and loads a command's file on first use.
+BASHCOMPDIR := /usr/local/share/bash-completion/completions
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sockscope
 	install -D -m 0644 docs/sockscope.8 $(DESTDIR)/usr/local/share/man/man8/sockscope.8
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -D -m 0644 contrib/sockscope.bash $(DESTDIR)$(BASHCOMPDIR)/sockscope
 
 format:
 	clang-format -i $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

@@ -1,61 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Common option parsing: see opts.h. */
+/* Option parsing, driven by the option tables: see opts.h. */
 #include "opts.h"
 
 #include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
 
-enum {
-	OPT_CGROUP = 1000,
-	OPT_TCP,
-	OPT_UDP,
-	OPT_COUNT,
-	OPT_DURATION,
-	OPT_JSON,
-	OPT_ATTACH,
-	OPT_MAX_SOCKETS,
-	OPT_MAX_CONNS,
-};
-
-struct common_opt {
-	unsigned group;
-	struct option opt;
-	const char *shortopt; /* getopt spelling, "" if long only */
-};
-
-static const struct common_opt common[] = {
-	{ OPTS_FILTER, { "pid", required_argument, NULL, 'p' }, "p:" },
-	{ OPTS_FILTER, { "comm", required_argument, NULL, 'c' }, "c:" },
-	{ OPTS_FILTER, { "cgroup", required_argument, NULL, OPT_CGROUP }, "" },
-	{ OPTS_FILTER, { "ipv4", no_argument, NULL, '4' }, "4" },
-	{ OPTS_FILTER, { "ipv6", no_argument, NULL, '6' }, "6" },
-	{ OPTS_FILTER, { "tcp", no_argument, NULL, OPT_TCP }, "" },
-	{ OPTS_FILTER, { "udp", no_argument, NULL, OPT_UDP }, "" },
-	{ OPTS_FILTER, { "sport", required_argument, NULL, 's' }, "s:" },
-	{ OPTS_FILTER, { "dport", required_argument, NULL, 'd' }, "d:" },
-	{ OPTS_FILTER, { "attach", required_argument, NULL, OPT_ATTACH }, "" },
-	{ OPTS_FILTER, { "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }, "" },
-	{ OPTS_INTERVAL, { "interval", required_argument, NULL, 'i' }, "i:" },
-	{ OPTS_TIMING, { "count", required_argument, NULL, OPT_COUNT }, "" },
-	{ OPTS_TIMING, { "duration", required_argument, NULL, OPT_DURATION }, "" },
-	{ OPTS_OUTPUT, { "json", no_argument, NULL, OPT_JSON }, "" },
-	{ OPTS_SUMMARY, { "max-conns", required_argument, NULL, OPT_MAX_CONNS }, "" },
-	{ ~0u, { "verbose", no_argument, NULL, 'v' }, "v" },
-	{ ~0u, { "help", no_argument, NULL, 'h' }, "h" },
-	{ ~0u, { "version", no_argument, NULL, 'V' }, "V" },
-};
-
-#define NCOMMON (sizeof(common) / sizeof(common[0]))
 #define QUOTE_MAX 40 /* bytes of a bad value echoed in an error */
+#define MAX_OPTS  64 /* options of one command, shared groups included (top has 21) */
 
 const char *opts_quote(char *buf, size_t len, const char *arg)
 {
@@ -182,87 +140,6 @@ int opts_parse_comm(struct ss_opts *o, const char *arg, char *err, size_t len)
 	return 0;
 }
 
-static int handle_common(struct ss_opts *o, int c, const char *arg, char *err, size_t len)
-{
-	char q[QUOTE_MAX + 32];
-	uint64_t v;
-
-	switch (c) {
-	case 'p':
-		return opts_parse_pids(o, arg, err, len);
-	case 'c':
-		return opts_parse_comm(o, arg, err, len);
-	case OPT_CGROUP:
-		o->cgroup_path = arg;
-		o->filt.cgroup_on = 1;
-		return 0;
-	case '4':
-	case '6':
-		/* both together select both, as no flag does; a repeated flag changes nothing */
-		o->families |= c == '4' ? 1 : 2;
-		o->filt.family = o->families == 3 ? 0 : (c == '4' ? AF_INET : AF_INET6);
-		return 0;
-	case OPT_TCP:
-	case OPT_UDP:
-		o->protos |= c == OPT_TCP ? 1 : 2;
-		o->filt.proto = o->protos == 3 ? 0 : (c == OPT_TCP ? IPPROTO_TCP : IPPROTO_UDP);
-		return 0;
-	case 's':
-		return opts_parse_port(arg, "source port", &o->filt.sport, err, len);
-	case 'd':
-		return opts_parse_port(arg, "destination port", &o->filt.dport, err, len);
-	case OPT_ATTACH:
-		if (!ss_mode_parse(arg, &o->attach))
-			return 0;
-		snprintf(err, len, "invalid attach mode '%s': expected auto, tp_btf, raw_tp, fentry "
-				   "or kprobe", opts_quote(q, sizeof(q), arg));
-		return -1;
-	case OPT_MAX_SOCKETS:
-		if (opts_parse_uint(arg, "socket table size", 64, 1u << 24, &v, err, len))
-			return -1;
-		o->max_sockets = (uint32_t)v;
-		return 0;
-	case OPT_MAX_CONNS:
-		if (opts_parse_uint(arg, "connection count", 0, 1u << 20, &v, err, len))
-			return -1;
-		o->max_conns = (uint32_t)v;
-		return 0;
-	case 'i':
-		o->interval_set = true;
-		return opts_parse_seconds(arg, "interval", &o->interval, err, len);
-	case OPT_COUNT:
-		return opts_parse_uint(arg, "count", 1, UINT64_MAX, &o->count, err, len);
-	case OPT_DURATION:
-		return opts_parse_seconds(arg, "duration", &o->duration, err, len);
-	case OPT_JSON:
-		o->json = true;
-		return 0;
-	case 'v':
-		o->verbose++;
-		return 0;
-	}
-	return 1;
-}
-
-/* Builds the getopt tables: the subcommand's options, then the common groups it takes. */
-static int build_tables(unsigned groups, const struct ss_cmd_opts *cmd, struct option *lo,
-			size_t nlo, char *so, size_t nso)
-{
-	size_t n = 0;
-
-	snprintf(so, nso, ":%s", cmd && cmd->shortopts ? cmd->shortopts : "");
-	for (size_t i = 0; cmd && cmd->longopts && cmd->longopts[i].name && n + 1 < nlo; i++)
-		lo[n++] = cmd->longopts[i];
-	for (size_t i = 0; i < NCOMMON && n + 1 < nlo; i++) {
-		if (common[i].group != ~0u && !(common[i].group & groups))
-			continue;
-		lo[n++] = common[i].opt;
-		strncat(so, common[i].shortopt, nso - strlen(so) - 1);
-	}
-	memset(&lo[n], 0, sizeof(lo[n]));
-	return 0;
-}
-
 static bool is_long_val(const struct option *lo, int val)
 {
 	for (; lo->name; lo++)
@@ -328,30 +205,205 @@ static void unexpected(const char *arg, const char *opt, const char *value, char
 		snprintf(err, len, "unexpected argument '%s'", arg);
 }
 
+/* The getopt tables of one command, and which declaration each entry came from. */
+struct table {
+	struct option lo[MAX_OPTS + 1];
+	char so[3 * MAX_OPTS + 2];
+	const struct opt_def *def[MAX_OPTS];
+	void *base[MAX_OPTS]; /* the struct that def's fields are offsets into */
+	size_t n;
+};
+
+bool opts_takes(const struct opt_def *d, unsigned groups)
+{
+	return !d->group || d->group == OPTS_ALWAYS || (d->group & groups);
+}
+
+int opts_has_arg(const struct opt_def *d)
+{
+	switch (d->type) {
+	case OA_FLAG:
+	case OA_COUNTER:
+	case OA_ACTION:
+	case OA_HELP:
+	case OA_VERSION:
+	case OA_LIST:
+		return no_argument;
+	default:
+		return d->flags & OPTF_OPTIONAL ? optional_argument : required_argument;
+	}
+}
+
+/*
+ * A short option's getopt val is its letter; a long-only one's is 256 + its index here, past
+ * every letter, so that the val finds the declaration back.
+ */
+static void table_add(struct table *t, const struct opt_def *d, void *base)
+{
+	struct option *l = &t->lo[t->n];
+	size_t k = strlen(t->so);
+
+	if (t->n == MAX_OPTS)
+		return;
+	*l = (struct option){ d->name, opts_has_arg(d), NULL,
+			      d->short_name ? d->short_name : 256 + (int)t->n };
+	if (d->short_name) {
+		t->so[k++] = d->short_name;
+		for (int i = 0; i < l->has_arg; i++)
+			t->so[k++] = ':';
+		t->so[k] = '\0';
+	}
+	t->def[t->n] = d;
+	t->base[t->n++] = base;
+}
+
+/* The command's own options, then those of the shared groups it takes. */
+static void table_build(struct table *t, struct ss_opts *o, unsigned groups,
+			const struct ss_cmd_opts *cmd)
+{
+	memset(t, 0, sizeof(*t));
+	t->so[0] = ':'; /* a missing value is ':', not '?' */
+	for (const struct opt_def *d = cmd && cmd->opts ? cmd->opts : NULL; d && d->name; d++)
+		table_add(t, d, cmd->ctx);
+	for (const struct opt_def *d = opts_common; d->name; d++)
+		if (opts_takes(d, groups))
+			table_add(t, d, o);
+}
+
+static const struct opt_def *table_find(const struct table *t, int c, void **base)
+{
+	size_t i = 0;
+
+	if (c >= 256)
+		i = (size_t)c - 256;
+	else
+		while (i < t->n && t->def[i]->short_name != c)
+			i++;
+	if (i >= t->n)
+		return NULL;
+	*base = t->base[i];
+	return t->def[i];
+}
+
+/* Stores v in an unsigned field (or bool, or enum) of the size it was declared with. */
+static void store(void *field, size_t size, uint64_t v)
+{
+	uint8_t u8 = (uint8_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+
+	if (size == 1)
+		memcpy(field, &u8, 1);
+	else if (size == 2)
+		memcpy(field, &u16, 2);
+	else if (size == 4)
+		memcpy(field, &u32, 4);
+	else
+		memcpy(field, &v, sizeof(v));
+}
+
+static int parse_number(const struct opt_def *d, void *field, const char *arg, char *err,
+			size_t len)
+{
+	bool port = d->type == OA_PORT;
+	uint64_t v = d->dflt;
+
+	if (arg && opts_parse_uint(arg, d->what, port ? 1 : d->min, port ? 65535 : d->max, &v,
+				   err, len))
+		return -1;
+	store(field, d->size, v);
+	return 0;
+}
+
+/* "a, b or c": the choices of an enum option, as its error lists them. */
+void opts_choices(const struct opt_def *d, const char *comma, const char *last, char *buf,
+		  size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; d->choices[i] && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 !i ? "" : d->choices[i + 1] ? comma : last, d->choices[i]);
+}
+
+static int parse_choice(const struct opt_def *d, void *field, const char *arg, char *err,
+			size_t len)
+{
+	char q[QUOTE_MAX + 32], choices[256];
+
+	for (size_t i = 0; d->choices[i]; i++) {
+		if (!strcmp(arg, d->choices[i])) {
+			store(field, d->size, d->values ? (uint64_t)(int64_t)d->values[i] : i);
+			return 0;
+		}
+	}
+	opts_choices(d, ", ", " or ", choices, sizeof(choices));
+	snprintf(err, len, "invalid %s '%s': expected %s", d->what, opts_quote(q, sizeof(q), arg),
+		 choices);
+	return -1;
+}
+
+/* Checks arg as d declares it and stores it in base. Returns 0, or -1 with err set. */
+static int apply(const struct opt_def *d, void *base, const char *arg, char *err, size_t len)
+{
+	void *field = (char *)base + d->off;
+
+	if (d->seen)
+		((uint8_t *)base)[d->seen - 1] = 1;
+	switch (d->type) {
+	case OA_FLAG:
+		store(field, d->size, 1);
+		return 0;
+	case OA_COUNTER:
+		(*(int *)field)++;
+		return 0;
+	case OA_UINT:
+	case OA_PORT:
+		return parse_number(d, field, arg, err, len);
+	case OA_SECONDS:
+		return opts_parse_seconds(arg, d->what, field, err, len);
+	case OA_STRING:
+		memcpy(field, &arg, sizeof(arg));
+		return 0;
+	case OA_ENUM:
+		return parse_choice(d, field, arg, err, len);
+	case OA_ACTION:
+	case OA_CUSTOM:
+		return d->parse(field, arg, err, len);
+	default:
+		return 0;
+	}
+}
+
+static int asked(enum opt_type type)
+{
+	return type == OA_HELP ? OPTS_HELP : type == OA_VERSION ? OPTS_VERSION : OPTS_LIST;
+}
+
 int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd, int argc,
 	       char **argv, char *err, size_t len)
 {
-	struct option lo[64];
-	char so[128];
 	const char *opt, *value = NULL;
-	int c, r;
+	const struct opt_def *d;
+	struct table t;
+	void *base;
+	int c;
 
-	build_tables(groups, cmd, lo, 64, so, sizeof(so));
-	opt = optional_value_of(argv, argc, lo, &value);
+	table_build(&t, o, groups, cmd);
+	opt = optional_value_of(argv, argc, t.lo, &value);
 	/* 0, not 1: glibc then also forgets a cluster left half-read by an earlier parse */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		if (c == 'h' || c == 'V')
-			return c == 'h' ? OPTS_HELP : OPTS_VERSION;
-		if (c == '?' || c == ':') {
-			unknown_option(argv, c, lo, err, len);
+	while ((c = getopt_long(argc, argv, t.so, t.lo, NULL)) != -1) {
+		d = c == '?' || c == ':' ? NULL : table_find(&t, c, &base);
+		if (!d) {
+			unknown_option(argv, c, t.lo, err, len);
 			return -1;
 		}
-		r = handle_common(o, c, optarg, err, len);
-		if (r == 1 && cmd && cmd->handle)
-			r = cmd->handle(c, optarg, cmd->ctx, err, len);
-		if (r)
+		if (d->type == OA_HELP || d->type == OA_VERSION || d->type == OA_LIST)
+			return asked(d->type);
+		if (apply(d, base, optarg, err, len))
 			return -1;
 	}
 	if (optind < argc) {
@@ -360,7 +412,6 @@ int opts_parse(struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd
 	}
 	return 0;
 }
-
 int opts_check(const struct ss_opts *o, char *err, size_t len)
 {
 	char q[QUOTE_MAX + 32];
@@ -382,42 +433,3 @@ int opts_check(const struct ss_opts *o, char *err, size_t len)
 	return 0;
 }
 
-void opts_usage(FILE *f, unsigned groups, double interval, const char *count_of)
-{
-	if (groups & OPTS_FILTER)
-		fputs("Filters (applied in the kernel):\n"
-		      "  -p, --pid PID[,PID...]  only these processes (all their threads)\n"
-		      "  -c, --comm NAME         only processes with this exact name\n"
-		      "      --cgroup PATH       only tasks in this cgroup v2 (and below)\n"
-		      "  -4, --ipv4 / -6, --ipv6 only IPv4 / IPv6 (IPv4-mapped IPv6 is IPv4)\n",
-		      f);
-	if ((groups & OPTS_FILTER) && !(groups & OPTS_TCP_ONLY))
-		fputs("      --tcp / --udp       only TCP / UDP (both given: both, as neither)\n", f);
-	if (groups & OPTS_FILTER)
-		fputs("  -s, --sport PORT        only sockets with this local port\n"
-		      "  -d, --dport PORT        only sockets with this remote port\n"
-		      "      --attach MODE       auto, tp_btf, raw_tp, fentry or kprobe\n"
-		      "      --max-sockets N     kernel socket table size (default 32768)\n",
-		      f);
-	if (groups & (OPTS_TIMING | OPTS_INTERVAL))
-		fputs("Timing:\n", f);
-	if (groups & OPTS_INTERVAL)
-		fprintf(f, "  -i, --interval SECS     refresh interval (default %g)\n", interval);
-	if (groups & OPTS_TIMING)
-		fprintf(f, "      --count N           stop after N %s\n"
-			   "      --duration SECS     stop after SECS seconds\n",
-			count_of);
-	if (groups & OPTS_OUTPUT)
-		fputs("Output:\n"
-		      "      --json              one JSON object per line\n",
-		      f);
-	if (groups & OPTS_SUMMARY)
-		fprintf(f, "      --max-conns N       list the N busiest connections in the summary\n"
-			   "                          and fold the others into one row per process\n"
-			   "                          (default %d); bounds the memory they take\n",
-			OPTS_MAX_CONNS);
-	fputs("  -v, --verbose           say what is attached and how\n"
-	      "  -h, --help              this help\n"
-	      "  -V, --version           the version\n",
-	      f);
-}

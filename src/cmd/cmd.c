@@ -41,6 +41,9 @@ int cmd_parse(const char *name, struct ss_opts *o, unsigned groups, const struct
 	case OPTS_VERSION:
 		cmd_version();
 		return 0;
+	case OPTS_LIST:
+		opts_list(stdout, groups, cmd);
+		return 0;
 	case -1:
 		return cmd_usage_error(name, err);
 	}

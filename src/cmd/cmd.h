@@ -25,8 +25,8 @@ int cmd_doctor(int argc, char **argv);
 
 /*
  * Parses a subcommand's options into o (already given its defaults) and checks them against
- * the system. Returns CMD_GO to carry on, else the exit status (0 after --help, 2 on bad
- * input, with the one-line message printed).
+ * the system. Returns CMD_GO to carry on, else the exit status (0 after --help, --version or
+ * the --list-options dump, 2 on bad input, with the one-line message printed).
  */
 int cmd_parse(const char *name, struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd,
 	      int argc, char **argv, void (*usage)(FILE *));

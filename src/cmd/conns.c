@@ -22,10 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CONNS_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
+/* TCP only: --udp is parsed, to be refused with a reason, but not offered */
+#define CONNS_GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT | OPTS_TCP_ONLY)
 #define CLEAR	     "\033[H\033[2J"
-
-enum { OPT_SORT = 3000, OPT_EVENTS };
 
 struct conns {
 	struct ss_opts o;
@@ -45,58 +44,55 @@ struct conns {
 	uint64_t lost_reported;
 };
 
-static int conns_option(int opt, const char *arg, void *ctx, char *err, size_t len)
+static int opt_sort(void *field, const char *arg, char *err, size_t len)
 {
-	struct conns *c = ctx;
+	struct conns *c = field;
 	char q[64];
 
-	switch (opt) {
-	case 'a':
-		c->all = true;
+	c->sort = conn_column(arg);
+	c->sort_set = true;
+	if (c->sort >= 0)
 		return 0;
-	case OPT_EVENTS:
-		c->events = true;
-		return 0;
-	case OPT_SORT:
-		c->sort = conn_column(arg);
-		c->sort_set = true;
-		if (c->sort >= 0)
-			return 0;
-		snprintf(err, len, "invalid sort column '%s': expected one of ",
-			 opts_quote(q, sizeof(q), arg));
-		conn_columns_list(err + strlen(err), len - strlen(err));
-		return -1;
-	}
-	return 1;
+	snprintf(err, len, "invalid sort column '%s': expected one of ",
+		 opts_quote(q, sizeof(q), arg));
+	conn_columns_list(err + strlen(err), len - strlen(err));
+	return -1;
 }
 
-static const struct option conns_longopts[] = {
-	{ "all", no_argument, NULL, 'a' },
-	{ "sort", required_argument, NULL, OPT_SORT },
-	{ "events", no_argument, NULL, OPT_EVENTS },
+static const struct opt_def conns_options[] = {
+	{ "all", 'a', OA_FLAG, OPT_FIELD(struct conns, all),
+	  .help = "keep closed connections, with their final numbers" },
+	{ "sort", 0, OA_CUSTOM, .parse = opt_sort, .list = conn_columns_list, .metavar = "COLUMN",
+	  .help = "sort by a JSON column (pid, comm, state, age_ms,\n"
+		  "sent_bytes, recv_bytes, srtt_us, cwnd, retrans_total, ...)" },
+	{ "events", 0, OA_FLAG, OPT_FIELD(struct conns, events),
+	  .help = "stream state changes, retransmits, resets, bad\n"
+		  "checksums and drops (with the kernel's reason) instead" },
 	{ 0 },
+};
+
+static const char conns_about[] =
+	"Shows, every interval, the TCP sockets of the selected processes: owner, role,\n"
+	"state, age, bytes the owner moved, and the kernel's view (cwnd, ssthresh, srtt,\n"
+	"windows, in flight, buffers, congestion state), retransmits (fast, timeout, other),\n"
+	"resets, and the backlog of listeners. Sockets that existed before sockscope started\n"
+	"are found too.";
+
+static const struct opts_cmd_help conns_help = {
+	.name = "conns",
+	.about = conns_about,
+	.examples = "  sockscope conns -p 1234           one process's connections\n"
+		    "  sockscope conns -d 443 --sort srtt_us\n"
+		    "  sockscope conns --events -c nginx retransmits, resets and drops of nginx\n",
+	.groups = CONNS_GROUPS,
+	.opts = conns_options,
+	.interval = 1,
+	.count_of = "intervals",
 };
 
 static void usage(FILE *f)
 {
-	fputs("Usage: sockscope conns [OPTIONS]\n"
-	      "Shows, every interval, the TCP sockets of the selected processes: owner, role,\n"
-	      "state, age, bytes the owner moved, and the kernel's view (cwnd, ssthresh, srtt,\n"
-	      "windows, in flight, buffers, congestion state), retransmits (fast, timeout, other),\n"
-	      "resets, and the backlog of listeners. Sockets that existed before sockscope started\n"
-	      "are found too.\n\n"
-	      "  -a, --all               keep closed connections, with their final numbers\n"
-	      "      --sort COLUMN       sort by a JSON column (pid, comm, state, age_ms,\n"
-	      "                          sent_bytes, recv_bytes, srtt_us, cwnd, retrans_total, ...)\n"
-	      "      --events            stream state changes, retransmits, resets, bad\n"
-	      "                          checksums and drops (with the kernel's reason) instead\n",
-	      f);
-	opts_usage(f, CONNS_GROUPS | OPTS_TCP_ONLY, 1, "intervals");
-	fputs("\nExamples:\n"
-	      "  sockscope conns -p 1234           one process's connections\n"
-	      "  sockscope conns -d 443 --sort srtt_us\n"
-	      "  sockscope conns --events -c nginx retransmits, resets and drops of nginx\n",
-	      f);
+	opts_help(f, &conns_help);
 }
 
 /* Final records arrive between refreshes; they are shown once, or always with -a. */
@@ -312,7 +308,7 @@ static int conflict(const struct conns *c, char *err, size_t len)
 int cmd_conns(int argc, char **argv)
 {
 	struct conns c = { .sort = conn_column("pid") };
-	struct ss_cmd_opts cmd = { "a", conns_longopts, conns_option, &c };
+	struct ss_cmd_opts cmd = { conns_options, &c };
 	char err[4096];
 	int ret = 0;
 

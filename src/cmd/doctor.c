@@ -22,15 +22,21 @@
 #define TRACEFS_MAGIC 0x74726163
 #define BPF_FS_MAGIC  0xcafe4a11
 
+static const char doctor_about[] =
+	"Prints the kernel, BTF, mounts and privileges, and for every hook of every\n"
+	"subcommand the way it would attach here, or why none works; then loads every BPF\n"
+	"object as its subcommands would, and names any program the kernel refuses with\n"
+	"the verifier's reason. Exit status 0 when every subcommand can run, 1 otherwise.";
+
+static const struct opts_cmd_help doctor_help = {
+	.name = "doctor",
+	.about = doctor_about,
+	.groups = OPTS_OUTPUT,
+};
+
 static void usage(FILE *f)
 {
-	fputs("Usage: sockscope doctor [--json] [-v]\n"
-	      "Prints the kernel, BTF, mounts and privileges, and for every hook of every\n"
-	      "subcommand the way it would attach here, or why none works; then loads every BPF\n"
-	      "object as its subcommands would, and names any program the kernel refuses with\n"
-	      "the verifier's reason. Exit status 0 when every subcommand can run, 1 otherwise.\n\n",
-	      f);
-	opts_usage(f, OPTS_OUTPUT, 0, NULL);
+	opts_help(f, &doctor_help);
 }
 
 static const char *fs_state(const char *path, long magic)

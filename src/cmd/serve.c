@@ -33,77 +33,62 @@
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define OPENMETRICS  "application/openmetrics-text"
 
-enum { OPT_LISTEN = 4000, OPT_TEXTFILE, OPT_USER, OPT_FORGET, OPT_MAX_SERIES, OPT_SRTT_PROC };
-
 static const char index_html[] =
 	"<!DOCTYPE html><html><head><title>sockscope</title></head><body>"
 	"<h1>sockscope</h1><p>Per-process network I/O and TCP metrics.</p>"
 	"<ul><li><a href=\"metrics\">metrics</a></li><li><a href=\"healthz\">healthz</a></li>"
 	"</ul></body></html>\n";
 
-static int serve_option(int opt, const char *arg, void *ctx, char *err, size_t len)
+static int opt_listen(void *field, const char *arg, char *err, size_t len)
 {
-	struct serve *s = ctx;
-	uint64_t v;
-
-	switch (opt) {
-	case OPT_LISTEN:
-		return serve_parse_listen(arg, &s->listen, err, len);
-	case OPT_TEXTFILE:
-		s->textfile = arg;
-		return 0;
-	case OPT_USER:
-		s->user = arg;
-		return 0;
-	case OPT_FORGET:
-		return opts_parse_seconds(arg, "forget-after", &s->forget_after, err, len);
-	case OPT_MAX_SERIES:
-		if (opts_parse_uint(arg, "series limit", 1, 1000000, &v, err, len))
-			return -1;
-		s->max_series = (uint32_t)v;
-		return 0;
-	case OPT_SRTT_PROC:
-		s->srtt_per_process = true;
-		return 0;
-	}
-	return 1;
+	return serve_parse_listen(arg, field, err, len);
 }
 
-static const struct option serve_longopts[] = {
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "textfile", required_argument, NULL, OPT_TEXTFILE },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "forget-after", required_argument, NULL, OPT_FORGET },
-	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
-	{ "srtt-per-process", no_argument, NULL, OPT_SRTT_PROC },
+#define S(member) OPT_FIELD(struct serve, member)
+
+static const struct opt_def serve_options[] = {
+	{ "listen", 0, OA_CUSTOM, S(listen), .parse = opt_listen, .metavar = "HOST:PORT",
+	  .help = "where to listen (default 127.0.0.1:9577); HOST is an\n"
+		  "address ([::1] for IPv6) or a name; :PORT listens on\n"
+		  "every address, IPv6 and IPv4" },
+	{ "textfile", 0, OA_STRING, S(textfile), .metavar = "PATH",
+	  .help = "also write the metrics to PATH every interval, atomically" },
+	{ "user", 0, OA_STRING, S(user), .metavar = "NAME",
+	  .help = "user to switch to after attaching (default nobody)" },
+	{ "forget-after", 0, OA_SECONDS, S(forget_after), .what = "forget-after", .metavar = "SECS",
+	  .help = "drop the series of exited processes after SECS (300)" },
+	{ "max-series", 0, OA_UINT, S(max_series), .min = 1, .max = 1000000, .what = "series limit",
+	  .metavar = "N",
+	  .help = "export at most N per-process series (a process costs\n"
+		  "4 per protocol plus 1 per TCP counter that moved); the\n"
+		  "processes that do not fit are counted as refused\n"
+		  "(default 10000)" },
+	{ "srtt-per-process", 0, OA_FLAG, S(srtt_per_process),
+	  .help = "an RTT histogram per process (19 series each) instead\n"
+		  "of one for the host" },
 	{ 0 },
+};
+
+static const char serve_about[] =
+	"Serves per-process byte and call counters and TCP counters (connections opened\n"
+	"and closed, retransmits, resets, drops by reason, RTT at close) as Prometheus\n"
+	"metrics on /metrics, and optionally writes them to a file for node_exporter.";
+
+static const struct opts_cmd_help serve_help = {
+	.name = "serve",
+	.about = serve_about,
+	.examples = "  sockscope serve                             metrics on 127.0.0.1:9577\n"
+		    "  sockscope serve --listen :9577 -c nginx     on every address, nginx only\n"
+		    "  sockscope serve --textfile /var/lib/node_exporter/sockscope.prom\n",
+	.groups = SERVE_GROUPS,
+	.opts = serve_options,
+	.interval = SERVE_INTERVAL,
+	.count_of = "intervals",
 };
 
 static void usage(FILE *f)
 {
-	fputs("Usage: sockscope serve [OPTIONS]\n"
-	      "Serves per-process byte and call counters and TCP counters (connections opened\n"
-	      "and closed, retransmits, resets, drops by reason, RTT at close) as Prometheus\n"
-	      "metrics on /metrics, and optionally writes them to a file for node_exporter.\n\n"
-	      "      --listen HOST:PORT  where to listen (default 127.0.0.1:9577); HOST is an\n"
-	      "                          address ([::1] for IPv6) or a name; :PORT listens on\n"
-	      "                          every address, IPv6 and IPv4\n"
-	      "      --textfile PATH     also write the metrics to PATH every interval, atomically\n"
-	      "      --user NAME         user to switch to after attaching (default nobody)\n"
-	      "      --forget-after SECS drop the series of exited processes after SECS (300)\n"
-	      "      --max-series N      export at most N per-process series (a process costs\n"
-	      "                          4 per protocol plus 1 per TCP counter that moved); the\n"
-	      "                          processes that do not fit are counted as refused\n"
-	      "                          (default 10000)\n"
-	      "      --srtt-per-process  an RTT histogram per process (19 series each) instead\n"
-	      "                          of one for the host\n",
-	      f);
-	opts_usage(f, SERVE_GROUPS, SERVE_INTERVAL, "intervals");
-	fputs("\nExamples:\n"
-	      "  sockscope serve                             metrics on 127.0.0.1:9577\n"
-	      "  sockscope serve --listen :9577 -c nginx     on every address, nginx only\n"
-	      "  sockscope serve --textfile /var/lib/node_exporter/sockscope.prom\n",
-	      f);
+	opts_help(f, &serve_help);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
@@ -284,7 +269,7 @@ static void stop(struct serve *s)
 int cmd_serve(int argc, char **argv)
 {
 	struct serve s = { .user = "nobody", .forget_after = 300, .max_series = 10000 };
-	struct ss_cmd_opts cmd = { "", serve_longopts, serve_option, &s };
+	struct ss_cmd_opts cmd = { serve_options, &s };
 	char err[4096];
 	int ret = 0;
 

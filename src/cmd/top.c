@@ -32,44 +32,41 @@ struct top {
 	struct kcheck *kc;
 };
 
-enum { OPT_CHECK_KERNEL = 5000 };
+static const char *const group_names[] = { "pid", "comm", NULL };
+static const int group_values[] = { SS_BY_PID, SS_BY_COMM };
 
-static int top_option(int opt, const char *arg, void *ctx, char *err, size_t len)
-{
-	struct top *t = ctx;
+static const struct opt_def top_options[] = {
+	{ "by", 'b', OA_ENUM, OPT_FIELD(struct top, by), .what = "grouping",
+	  .choices = group_names, .values = group_values,
+	  .help = "one row per process (default) or per process name" },
+	{ "check-kernel", 0, OA_FLAG, OPT_FIELD(struct top, check_kernel),
+	  .help = "check each TCP socket opened after start against the\n"
+		  "kernel's own records of what was read and written;\n"
+		  "report every disagreement (a path not counted)" },
+	{ 0 },
+};
 
-	if (opt == OPT_CHECK_KERNEL) {
-		t->check_kernel = true;
-		return 0;
-	}
-	if (opt != 'b')
-		return 1;
-	if (!strcmp(arg, "pid") || !strcmp(arg, "comm")) {
-		t->by = arg[0] == 'p' ? SS_BY_PID : SS_BY_COMM;
-		return 0;
-	}
-	snprintf(err, len, "invalid grouping '%s': expected pid or comm", arg);
-	return -1;
-}
+static const char top_about[] =
+	"Shows, every interval, each process that sent or received TCP/UDP data: bytes and\n"
+	"calls in the interval and in total. Ends with a summary per process and per\n"
+	"connection on Ctrl-C, SIGTERM, --count, --duration, or when all -p processes exit.";
+
+static const struct opts_cmd_help top_help = {
+	.name = "top",
+	.about = top_about,
+	.examples = "  sockscope top                     all processes, every second\n"
+		    "  sockscope top -p 1234,5678 -i 5   two processes, every 5 seconds\n"
+		    "  sockscope top --by comm --udp     UDP traffic per program name\n"
+		    "  sockscope top --json --count 10   ten intervals as JSON lines\n",
+	.groups = TOP_GROUPS,
+	.opts = top_options,
+	.interval = 1,
+	.count_of = "intervals",
+};
 
 static void usage(FILE *f)
 {
-	fputs("Usage: sockscope top [OPTIONS]\n"
-	      "Shows, every interval, each process that sent or received TCP/UDP data: bytes and\n"
-	      "calls in the interval and in total. Ends with a summary per process and per\n"
-	      "connection on Ctrl-C, SIGTERM, --count, --duration, or when all -p processes exit.\n\n"
-	      "      --by pid|comm       one row per process (default) or per process name\n"
-	      "      --check-kernel      check each TCP socket opened after start against the\n"
-	      "                          kernel's own records of what was read and written;\n"
-	      "                          report every disagreement (a path not counted)\n",
-	      f);
-	opts_usage(f, TOP_GROUPS, 1, "intervals");
-	fputs("\nExamples:\n"
-	      "  sockscope top                     all processes, every second\n"
-	      "  sockscope top -p 1234,5678 -i 5   two processes, every 5 seconds\n"
-	      "  sockscope top --by comm --udp     UDP traffic per program name\n"
-	      "  sockscope top --json --count 10   ten intervals as JSON lines\n",
-	      f);
+	opts_help(f, &top_help);
 }
 
 static void row_name(const struct ss_row *r, char *buf, size_t len)
@@ -226,11 +223,7 @@ static bool run_intervals(struct top *t)
 int cmd_top(int argc, char **argv)
 {
 	struct top t = { .by = SS_BY_PID };
-	struct ss_cmd_opts cmd = { "b:",
-				   (const struct option[]){ { "by", 1, NULL, 'b' },
-							    { "check-kernel", 0, NULL, OPT_CHECK_KERNEL },
-							    { 0 } },
-				   top_option, &t };
+	struct ss_cmd_opts cmd = { top_options, &t };
 	char err[4096];
 	int ret = 1;
 

@@ -25,7 +25,6 @@
 
 #define TRACE_GROUPS   (OPTS_FILTER | OPTS_TIMING | OPTS_OUTPUT | OPTS_SUMMARY)
 #define POLL_MS	       20 /* the kernel never wakes us: this bounds latency and fill */
-enum { OPT_PAYLOAD = 2000, OPT_HEX, OPT_TIMESTAMP, OPT_BUFFER };
 
 /* Addresses formatted once per connection, not once per event (they are most of a line). */
 struct addr_text {
@@ -74,66 +73,51 @@ static int parse_size(const char *arg, uint32_t *out, char *err, size_t len)
 	return 0;
 }
 
-static int trace_option(int opt, const char *arg, void *ctx, char *err, size_t len)
+static int opt_buffer(void *field, const char *arg, char *err, size_t len)
 {
-	struct trace *t = ctx;
-	uint64_t v;
-
-	switch (opt) {
-	case OPT_PAYLOAD:
-		if (!arg) {
-			t->cfg.payload = 2000;
-			return 0;
-		}
-		if (opts_parse_uint(arg, "payload size", 1, SS_PAYLOAD_MAX, &v, err, len))
-			return -1;
-		t->cfg.payload = (uint32_t)v;
-		return 0;
-	case OPT_HEX:
-		t->hex = true;
-		return 0;
-	case OPT_TIMESTAMP:
-		if (strcmp(arg, "ns") && strcmp(arg, "wall")) {
-			snprintf(err, len, "invalid timestamp '%s': expected ns or wall", arg);
-			return -1;
-		}
-		t->ts_ns = arg[0] == 'n';
-		return 0;
-	case OPT_BUFFER:
-		return parse_size(arg, &t->cfg.buffer, err, len);
-	}
-	return 1;
+	return parse_size(arg, field, err, len);
 }
 
-static const struct option trace_longopts[] = {
-	{ "payload", optional_argument, NULL, OPT_PAYLOAD },
-	{ "hex", no_argument, NULL, OPT_HEX },
-	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
-	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
+static const char *const timestamp_names[] = { "ns", "wall", NULL };
+static const int timestamp_values[] = { 1, 0 }; /* ts_ns */
+
+static const struct opt_def trace_options[] = {
+	{ "payload", 0, OA_UINT, OPTF_OPTIONAL, OPT_FIELD(struct trace, cfg.payload), .min = 1,
+	  .max = SS_PAYLOAD_MAX, .dflt = 2000, .what = "payload size", .metavar = "N",
+	  .help = "also capture the first N bytes each call moved (default\n"
+		  "2000, at most 16384); off unless asked for" },
+	{ "hex", 0, OA_FLAG, OPT_FIELD(struct trace, hex),
+	  .help = "show payloads as a hexdump instead of escaped text\n"
+		  "(turns on --payload if not given)" },
+	{ "timestamp", 0, OA_ENUM, OPT_FIELD(struct trace, ts_ns), .what = "timestamp",
+	  .choices = timestamp_names, .values = timestamp_values,
+	  .help = "kernel monotonic nanoseconds, or wall clock (default)" },
+	{ "buffer-size", 0, OA_CUSTOM, OPT_FIELD(struct trace, cfg.buffer), .parse = opt_buffer,
+	  .metavar = "SIZE",
+	  .help = "ring buffer size, e.g. 256M (default 16M, 64M with\n--payload)" },
 	{ 0 },
+};
+
+static const char trace_about[] =
+	"Prints every TCP/UDP socket call as it happens: time, direction, process, the\n"
+	"syscall that made it, bytes moved and the connection. Ends with a summary (exact\n"
+	"totals per process and connection, events lost) on Ctrl-C, SIGTERM, --duration,\n"
+	"--count N events, or when all -p processes exit.";
+
+static const struct opts_cmd_help trace_help = {
+	.name = "trace",
+	.about = trace_about,
+	.examples = "  sockscope trace -p 1234                  every call of one process\n"
+		    "  sockscope trace -d 80 --payload=200      HTTP requests and what came back\n"
+		    "  sockscope trace --udp -6 --json          IPv6 UDP calls as JSON lines\n",
+	.groups = TRACE_GROUPS,
+	.opts = trace_options,
+	.count_of = "events",
 };
 
 static void usage(FILE *f)
 {
-	fputs("Usage: sockscope trace [OPTIONS]\n"
-	      "Prints every TCP/UDP socket call as it happens: time, direction, process, the\n"
-	      "syscall that made it, bytes moved and the connection. Ends with a summary (exact\n"
-	      "totals per process and connection, events lost) on Ctrl-C, SIGTERM, --duration,\n"
-	      "--count N events, or when all -p processes exit.\n\n"
-	      "      --payload[=N]       also capture the first N bytes each call moved (default\n"
-	      "                          2000, at most 16384); off unless asked for\n"
-	      "      --hex               show payloads as a hexdump instead of escaped text\n"
-	      "                          (turns on --payload if not given)\n"
-	      "      --timestamp ns|wall kernel monotonic nanoseconds, or wall clock (default)\n"
-	      "      --buffer-size SIZE  ring buffer size, e.g. 256M (default 16M, 64M with\n"
-	      "                          --payload)\n",
-	      f);
-	opts_usage(f, TRACE_GROUPS, 0, "events");
-	fputs("\nExamples:\n"
-	      "  sockscope trace -p 1234                  every call of one process\n"
-	      "  sockscope trace -d 80 --payload=200      HTTP requests and what came back\n"
-	      "  sockscope trace --udp -6 --json          IPv6 UDP calls as JSON lines\n",
-	      f);
+	opts_help(f, &trace_help);
 }
 
 static void event_time(const struct trace *t, const struct ss_event *e, struct timespec *ts)
@@ -452,7 +436,7 @@ static int run(struct trace *t)
 int cmd_trace(int argc, char **argv)
 {
 	struct trace t = { 0 };
-	struct ss_cmd_opts cmd = { "", trace_longopts, trace_option, &t };
+	struct ss_cmd_opts cmd = { trace_options, &t };
 	int ret;
 
 	opts_init(&t.o);

@@ -158,21 +158,21 @@ static void test_groups_limit_options(void **state)
 	assert_int_equal(o.verbose, 2);
 }
 
-static int cmd_handle(int opt, const char *arg, void *ctx, char *e, size_t len)
+static int by_parse(void *field, const char *arg, char *e, size_t len)
 {
-	if (opt != 'b' || (strcmp(arg, "pid") && strcmp(arg, "comm"))) {
+	if (strcmp(arg, "pid") && strcmp(arg, "comm")) {
 		snprintf(e, len, "invalid grouping '%s'", arg);
 		return -1;
 	}
-	*(const char **)ctx = arg;
+	*(const char **)field = arg;
 	return 0;
 }
 
 static void test_subcommand_options(void **state)
 {
 	const char *by = NULL;
-	const struct option lo[] = { { "by", required_argument, NULL, 'b' }, { 0 } };
-	struct ss_cmd_opts cmd = { "b:", lo, cmd_handle, &by };
+	const struct opt_def opts[] = { { "by", 'b', OA_CUSTOM, .parse = by_parse }, { 0 } };
+	struct ss_cmd_opts cmd = { opts, &by };
 
 	(void)state;
 	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("-b", "comm", "-p", "7")), 0);
@@ -446,10 +446,10 @@ static void test_long_value_not_echoed_whole(void **state)
 	refused("(10002 bytes)", ARGV(bigopt));
 }
 
-static int payload_handle(int opt, const char *arg, void *ctx, char *e, size_t len)
+static int payload_parse(void *field, const char *arg, char *e, size_t len)
 {
-	(void)opt, (void)e, (void)len;
-	*(const char **)ctx = arg ? arg : "default";
+	(void)e, (void)len;
+	*(const char **)field = arg ? arg : "default";
 	return 0;
 }
 
@@ -457,8 +457,10 @@ static int payload_handle(int opt, const char *arg, void *ctx, char *e, size_t l
 static void test_optional_value_after_space(void **state)
 {
 	const char *payload = NULL;
-	const struct option lo[] = { { "payload", optional_argument, NULL, 2000 }, { 0 } };
-	struct ss_cmd_opts cmd = { "", lo, payload_handle, &payload };
+	const struct opt_def opts[] = {
+		{ "payload", 0, OA_CUSTOM, OPTF_OPTIONAL, .parse = payload_parse }, { 0 }
+	};
+	struct ss_cmd_opts cmd = { opts, &payload };
 
 	(void)state;
 	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--payload", "100")), -1);

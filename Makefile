@@ -36,6 +36,8 @@ CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/ou
 # The HTTP/1.x core: libhttp-parser frames, src/proto/http.c pairs and times (docs/http-parser.md).
 # Its library is linked wherever the core is: the binary, the unit tests, the fuzz targets.
 CORE_SRCS += src/proto/http.c src/proto/http_frame.c
+# Output fields declared once: the tables that drive JSON, tables and --sort (records.h).
+CORE_SRCS += src/out/fields.c src/out/records.c
 CORE_LIBS := $(if $(filter 1,$(STATIC)),-l:libhttp_parser.a,-lhttp_parser)
 LIBS      += $(CORE_LIBS)
 $(BUILD)/tests/test_%: CORE_OBJS += $(CORE_LIBS)

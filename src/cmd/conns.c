@@ -14,6 +14,7 @@
 #include "../tcpconn.h"
 #include "../out/fmt.h"
 #include "../out/json.h"
+#include "../out/records.h"
 #include "../out/table.h"
 
 #include <netinet/in.h>
@@ -198,8 +199,7 @@ static void report_lost(struct conns *c)
 	fprintf(stderr, "sockscope conns: %llu events lost so far (ring buffer full)\n",
 		(unsigned long long)lost);
 	if (c->o.json)
-		printf("{\"type\":\"lost\",\"count\":%llu,\"reason\":\"ring_full\"}\n",
-		       (unsigned long long)(lost - c->lost_reported));
+		record_lost(stdout, lost - c->lost_reported, "ring_full");
 	c->lost_reported = lost;
 }
 
@@ -213,8 +213,7 @@ static void report_unread(struct conns *c)
 	fprintf(stderr, "sockscope conns: %llu events not printed: still in the ring buffer at "
 			"the stop (counted as lost)\n", (unsigned long long)n);
 	if (c->o.json)
-		printf("{\"type\":\"lost\",\"count\":%llu,\"reason\":\"unread_at_stop\"}\n",
-		       (unsigned long long)n);
+		record_lost(stdout, n, "unread_at_stop");
 }
 
 /* Up to the next tick, but in short steps: a reader of stdout that went away is noticed. */
@@ -261,7 +260,6 @@ static void run(struct conns *c)
 static int start(struct conns *c, char *err, size_t len)
 {
 	struct ss_tcp_handlers h = { on_final, on_event, c };
-	struct timespec mono, real;
 
 	c->io = ss_io_open(&c->o, err, len);
 	if (!c->io)
@@ -275,9 +273,7 @@ static int start(struct conns *c, char *err, size_t len)
 	c->tcp = ss_tcp_open(&c->o, c->events ? SS_TCP_EVENTS : 0, &h, err, len);
 	if (!c->tcp)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	c->mono_to_real = (real.tv_sec - mono.tv_sec) * 1000000000LL + real.tv_nsec - mono.tv_nsec;
+	c->mono_to_real = mono_to_real_ns();
 	if (c->o.verbose) {
 		ss_io_describe(c->io, stderr);
 		ss_tcp_describe(c->tcp, stderr);

@@ -5,6 +5,7 @@
 #include "../tcpconn.h"
 #include "../out/fmt.h"
 #include "../out/json.h"
+#include "../out/records.h"
 #include "../out/table.h"
 
 #include <netinet/in.h>
@@ -15,54 +16,12 @@
 
 #define INFINITE_SSTHRESH 0x7fffffff
 
-/* Numeric columns: JSON name and value. Strings (comm, role, state, ca_state) come after. */
-#define NUM_COLUMNS(X)                                                                            \
-	X(pid, v->r.pid)                                                                          \
-	X(lport, v->r.a.lport)                                                                    \
-	X(rport, v->r.a.rport)                                                                    \
-	X(age_ms, v->age_ms)                                                                      \
-	X(sent_bytes, v->sent)                                                                    \
-	X(recv_bytes, v->recv)                                                                    \
-	X(bytes_acked, v->r.bytes_acked)                                                          \
-	X(bytes_received, v->r.bytes_received)                                                    \
-	X(cwnd, v->r.cwnd)                                                                        \
-	X(ssthresh, v->r.ssthresh)                                                                \
-	X(srtt_us, v->r.srtt_us)                                                                  \
-	X(rttvar_us, v->r.rttvar_us)                                                              \
-	X(snd_wnd, v->r.snd_wnd)                                                                  \
-	X(rcv_wnd, v->r.rcv_wnd)                                                                  \
-	X(packets_out, v->r.packets_out)                                                          \
-	X(bytes_in_flight, v->r.bytes_in_flight)                                                  \
-	X(sndbuf, v->r.sndbuf)                                                                    \
-	X(sndbuf_used, v->r.sndbuf_used)                                                          \
-	X(send_queue, v->r.sendq)                                                                 \
-	X(recv_queue, v->r.recvq)                                                                 \
-	X(retrans_total, v->r.retrans_total)                                                      \
-	X(retrans_fast, v->r.retrans[SS_RETRANS_FAST])                                            \
-	X(retrans_timeout, v->r.retrans[SS_RETRANS_TIMEOUT])                                      \
-	X(retrans_other, v->r.retrans[SS_RETRANS_OTHER])                                          \
-	X(resets_sent, v->r.resets_sent)                                                          \
-	X(resets_received, v->r.resets_received)                                                  \
-	X(backlog, v->r.backlog)                                                                  \
-	X(max_backlog, v->r.max_backlog)
-
-#define AS_NAME(name, expr) #name,
-#define AS_CASE(name, expr)                                                                       \
-	case COL_##name:                                                                          \
-		return (uint64_t)(expr);
-#define AS_ENUM(name, expr) COL_##name,
-
-enum { NUM_COLUMNS(AS_ENUM) COL_NUMERIC, COL_COMM = COL_NUMERIC, COL_ROLE, COL_STATE, COL_CA };
-
-static const char *const columns[] = { NUM_COLUMNS(AS_NAME) "comm", "role", "state", "ca_state" };
-
-#define NCOLUMNS (int)(sizeof(columns) / sizeof(columns[0]))
-
+/* --sort's names: the sortable fields of the conn record (records.c), in their order. */
 int conn_column(const char *name)
 {
-	for (int i = 0; i < NCOLUMNS; i++)
-		if (!strcmp(columns[i], name))
-			return i;
+	for (size_t i = 0; i < conn_nsort; i++)
+		if (!strcmp(rec_conn.fields[conn_sort_fields[i]].key, name))
+			return conn_sort_fields[i];
 	return -1;
 }
 
@@ -71,30 +30,105 @@ void conn_columns_list(char *buf, size_t len)
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; i < NCOLUMNS && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", columns[i]);
+	for (size_t i = 0; i < conn_nsort && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+					 rec_conn.fields[conn_sort_fields[i]].key);
 }
 
-static uint64_t num_value(const struct conn_view *v, int col)
+/*
+ * The kernel's numbers, cwnd to max_backlog, are consecutive __u32 in ss_conn_row in the
+ * order of the conn record's fields: one index reads any of them.
+ */
+_Static_assert(offsetof(struct ss_conn_row, max_backlog) - offsetof(struct ss_conn_row, cwnd) ==
+		       (CN_MAX_BACKLOG - CN_CWND) * sizeof(__u32),
+	       "conn record fields cwnd..max_backlog follow struct ss_conn_row");
+_Static_assert(offsetof(struct ss_conn_row, retrans) - offsetof(struct ss_conn_row, cwnd) ==
+			       (CN_RETRANS_FAST - CN_CWND) * sizeof(__u32) &&
+		       SS_RETRANS_FAST == 0 && SS_RETRANS_TIMEOUT == 1 && SS_RETRANS_OTHER == 2,
+	       "retrans_fast, _timeout, _other follow retrans[]");
+
+static uint64_t kernel_value(const struct ss_conn_row *r, int field)
 {
-	switch (col) {
-		NUM_COLUMNS(AS_CASE)
-	}
-	return 0;
+	const char *first = (const char *)r + offsetof(struct ss_conn_row, cwnd);
+	__u32 v;
+
+	memcpy(&v, first + (size_t)(field - CN_CWND) * sizeof(v), sizeof(v));
+	return v;
 }
 
-static const char *str_value(const struct conn_view *v, int col)
+/* One socket, as the conn record's fields (records.h) ask for it. */
+struct view_row {
+	const struct conn_view *v;
+	const char *when;
+	char text[160];
+};
+
+static void fmt_age(char *buf, size_t len, const struct conn_view *v);
+
+/* The text view's local and remote ends: "1.2.3.4:5 -> 6.7.8.9:10". */
+static const char *ends_text(char *buf, size_t len, const struct ss_addrs *a)
 {
-	switch (col) {
-	case COL_COMM:
-		return v->r.comm;
-	case COL_ROLE:
-		return role_name(v->role);
-	case COL_STATE:
-		return tcp_state_name(v->r.state);
+	char l[64], r[64];
+
+	fmt_endpoint(l, sizeof(l), a->family, a->laddr, a->lport);
+	fmt_endpoint(r, sizeof(r), a->family, a->raddr, a->rport);
+	snprintf(buf, len, "%s -> %s", l, r);
+	return buf;
+}
+
+static void view_text(struct view_row *vr, int field, struct fval *v)
+{
+	const struct conn_view *cv = vr->v;
+
+	switch (field) {
+	case CN_TIME:
+		v->s = vr->when;
+		break;
+	case CN_COMM:
+		v->s = cv->r.comm;
+		v->len = strnlen(cv->r.comm, sizeof(cv->r.comm));
+		break;
+	case CN_ROLE:
+		v->s = role_name(cv->role);
+		break;
+	case CN_STATE: /* the kernel's name, as events and ss give it; "CLOSE" says it is gone */
+		v->s = tcp_state_name(cv->r.closed ? TCP_CLOSE : cv->r.state);
+		break;
+	case CN_CA_STATE:
+		v->s = ca_state_name(cv->r.ca_state);
+		break;
+	case CN_AGE:
+		fmt_age(vr->text, sizeof(vr->text), cv);
+		v->s = vr->text;
+		break;
 	default:
-		return ca_state_name(v->r.ca_state);
+		v->s = ends_text(vr->text, sizeof(vr->text), &cv->r.a);
 	}
+}
+
+static void view_value(void *row, int field, struct fval *v)
+{
+	struct view_row *vr = row;
+	const struct conn_view *cv = vr->v;
+
+	if (field >= CN_CWND && field <= CN_MAX_BACKLOG)
+		v->u = kernel_value(&cv->r, field);
+	else if (field == CN_PROTO) /* a socket of conns' is TCP */
+		v->s = "tcp";
+	else if (field > CN_PROTO && field <= CN_RPORT)
+		addrs_value(vr->text, sizeof(vr->text), &cv->r.a, field - CN_PROTO, v);
+	else if (field == CN_PID)
+		v->u = cv->r.pid;
+	else if (field == CN_AGE_MS)
+		v->u = cv->age_ms;
+	else if (field == CN_SENT_BYTES || field == CN_RECV_BYTES)
+		v->u = field == CN_SENT_BYTES ? cv->sent : cv->recv;
+	else if (field == CN_BYTES_ACKED || field == CN_BYTES_RECEIVED)
+		v->u = field == CN_BYTES_ACKED ? cv->r.bytes_acked : cv->r.bytes_received;
+	else if (field == CN_AGE_KNOWN || field == CN_CLOSED)
+		v->u = field == CN_AGE_KNOWN ? cv->r.age_known : cv->r.closed;
+	else
+		view_text(vr, field, v);
 }
 
 void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct ss_io *io,
@@ -140,20 +174,36 @@ void conn_views_roles(struct conn_view *v, size_t n)
 
 static int sort_column;
 
+/* What --sort compares: the shown value, but the state a closed socket was last in. */
+static void sort_value(const struct conn_view *cv, struct fval *v)
+{
+	struct view_row vr;
+
+	vr.v = cv;
+	vr.when = "";
+	memset(v, 0, sizeof(*v));
+	if (sort_column == CN_STATE)
+		v->s = tcp_state_name(cv->r.state);
+	else
+		view_value(&vr, sort_column, v);
+}
+
 static int cmp_views(const void *pa, const void *pb)
 {
 	const struct conn_view *a = pa, *b = pb;
+	const struct field *fl = &rec_conn.fields[sort_column];
+	struct fval x, y;
 	int c;
 
-	if (sort_column >= COL_NUMERIC) {
-		c = strcmp(str_value(a, sort_column), str_value(b, sort_column));
+	sort_value(a, &x);
+	sort_value(b, &y);
+	if (fl->type == FT_STR || fl->type == FT_NAME) {
+		c = strcmp(x.s, y.s);
 	} else {
-		uint64_t x = num_value(a, sort_column), y = num_value(b, sort_column);
 		/* identities ascending, quantities biggest first */
-		bool asc = sort_column == COL_pid || sort_column == COL_lport ||
-			   sort_column == COL_rport;
+		bool asc = fl->unit == FU_ID;
 
-		c = x == y ? 0 : (x < y) == asc ? -1 : 1;
+		c = x.u == y.u ? 0 : (x.u < y.u) == asc ? -1 : 1;
 	}
 	if (!c)
 		c = a->r.pid != b->r.pid ? (a->r.pid < b->r.pid ? -1 : 1) : 0;
@@ -167,7 +217,6 @@ void conn_views_sort(struct conn_view *v, size_t n, int column)
 	sort_column = column;
 	qsort(v, n, sizeof(*v), cmp_views);
 }
-
 
 /* A socket born before sockscope has an age of at least the time it has been seen: ">5s";
  * "?" while that is under a second, since ">0s" says nothing. */
@@ -215,25 +264,6 @@ static void print_internals(FILE *f, const struct conn_view *v)
 		fmt_bytes(g, sizeof(g), v->sent), fmt_bytes(a, sizeof(a), v->recv));
 }
 
-static void print_view(FILE *f, const struct conn_view *v)
-{
-	char name[64], age[32], l[64], r[64], pair[140], s[16], x[16];
-
-	table_name(name, sizeof(name), v->r.comm, sizeof(v->r.comm));
-	fmt_age(age, sizeof(age), v);
-	fmt_endpoint(l, sizeof(l), v->r.a.family, v->r.a.laddr, v->r.a.lport);
-	fmt_endpoint(r, sizeof(r), v->r.a.family, v->r.a.raddr, v->r.a.rport);
-	snprintf(pair, sizeof(pair), "%s -> %s", l, r);
-	fprintf(f, "%7u ", v->r.pid);
-	table_cell(f, name, 15, true);
-	/* the kernel's counts, since the connection began, whenever sockscope started */
-	fprintf(f, " %-6s %-11s %7s %-45s %10s %10s\n", role_name(v->role),
-		tcp_state_name(v->r.closed ? TCP_CLOSE : v->r.state), age, pair,
-		fmt_bytes(s, sizeof(s), v->r.bytes_acked),
-		fmt_bytes(x, sizeof(x), v->r.bytes_received));
-	print_internals(f, v);
-}
-
 void conn_views_table(FILE *f, const struct conn_view *v, size_t n, const struct timespec *now,
 		      int term_rows)
 {
@@ -244,22 +274,14 @@ void conn_views_table(FILE *f, const struct conn_view *v, size_t n, const struct
 	if (term_rows && shown > (size_t)(term_rows > 5 ? (term_rows - 2) / 3 : 1))
 		shown = (size_t)(term_rows > 5 ? (term_rows - 2) / 3 : 1);
 	fprintf(f, "%s  %zu TCP sockets\n", fmt_clock(clock, sizeof(clock), now, false), n);
-	fprintf(f, "%7s %-15s %-6s %-11s %7s %-45s %10s %10s\n", "PID", "COMM", "ROLE", "STATE",
-		"AGE", "LOCAL -> REMOTE", "ACKED", "RECEIVED");
-	for (size_t i = 0; i < shown; i++)
-		print_view(f, &v[i]);
-}
+	fields_header(f, &rec_conn, 0);
+	for (size_t i = 0; i < shown; i++) {
+		struct view_row vr = { &v[i], NULL };
 
-static void json_addrs(struct jw *w, const struct ss_addrs *a)
-{
-	char l[64], r[64];
-
-	jw_str(w, "proto", "tcp");
-	jw_str(w, "family", family_name(a->family));
-	jw_str(w, "laddr", fmt_ip(l, sizeof(l), a->family, a->laddr));
-	jw_u64(w, "lport", a->lport);
-	jw_str(w, "raddr", fmt_ip(r, sizeof(r), a->family, a->raddr));
-	jw_u64(w, "rport", a->rport);
+		/* the kernel's counts, since the connection began, whenever sockscope started */
+		fields_row(f, &rec_conn, 0, view_value, &vr);
+		print_internals(f, &v[i]);
+	}
 }
 
 void conn_views_json(FILE *f, const struct conn_view *v, size_t n, const struct timespec *now)
@@ -268,22 +290,11 @@ void conn_views_json(FILE *f, const struct conn_view *v, size_t n, const struct 
 
 	fmt_rfc3339(when, sizeof(when), now);
 	for (size_t i = 0; i < n; i++) {
+		struct view_row vr = { &v[i], when };
 		struct jw w;
 
-		jw_begin(&w, f);
-		jw_str(&w, "type", "conn");
-		jw_str(&w, "time", when);
-		jw_bytes(&w, "comm", v[i].r.comm, strnlen(v[i].r.comm, sizeof(v[i].r.comm)));
-		json_addrs(&w, &v[i].r.a);
-		for (int c = 0; c < COL_NUMERIC; c++)
-			if (c != COL_lport && c != COL_rport)
-				jw_u64(&w, columns[c], num_value(&v[i], c));
-		jw_str(&w, "role", role_name(v[i].role));
-		/* the kernel's name, as events and ss give it; "closed" says it is gone */
-		jw_str(&w, "state", tcp_state_name(v[i].r.closed ? TCP_CLOSE : v[i].r.state));
-		jw_str(&w, "ca_state", ca_state_name(v[i].r.ca_state));
-		jw_bool(&w, "age_known", v[i].r.age_known);
-		jw_bool(&w, "closed", v[i].r.closed);
+		fields_begin(&w, f, &rec_conn);
+		fields_json(&w, &rec_conn, 0, view_value, &vr);
 		jw_end(&w);
 	}
 }
@@ -321,12 +332,15 @@ bool conn_event_attribute(struct ss_conn_event *e, const struct conn_view *v, si
 	return false;
 }
 
-static const char *event_name(const struct ss_conn_event *e)
+/* Each kind's record: its JSON type and its own fields (records.c). */
+static const struct record *kind_record(const struct ss_conn_event *e)
 {
-	static const char *const names[] = { "state", "retransmit", "reset", "reset",
-					     "bad_csum", "drop", "cong" };
+	static const struct record unknown = { "?", "conns --events", &rec_conn_event };
+	static const struct record *const recs[] = { &rec_ev_state, &rec_ev_retransmit,
+						     &rec_ev_reset, &rec_ev_reset,
+						     &rec_ev_bad_csum, &rec_ev_drop, &rec_ev_cong };
 
-	return e->kind < 7 ? names[e->kind] : "?";
+	return e->kind < sizeof(recs) / sizeof(recs[0]) ? recs[e->kind] : &unknown;
 }
 
 static const char *retrans_kind_name(unsigned k)
@@ -387,31 +401,70 @@ static void event_detail(char *buf, size_t len, const struct ss_conn_event *e)
 	}
 }
 
-static void event_json(struct jw *w, const struct ss_conn_event *e)
+/* One event, as its records' fields ask for it. */
+struct event_row {
+	const struct ss_conn_event *e;
+	struct timespec ts;
+	char text[192];
+};
+
+static void event_value(void *row, int field, struct fval *v)
 {
+	struct event_row *er = row;
+	const struct ss_conn_event *e = er->e;
+
+	if (field == CE_TIME || field == CE_CLOCK) {
+		v->s = field == CE_TIME ? fmt_rfc3339(er->text, sizeof(er->text), &er->ts)
+					: fmt_clock(er->text, sizeof(er->text), &er->ts, true);
+	} else if (field == CE_PID) {
+		v->u = e->pid;
+	} else if (field == CE_COMM) { /* "-": nobody's */
+		v->s = e->pid ? e->comm : "-";
+		v->len = e->pid ? strnlen(e->comm, sizeof(e->comm)) : 1;
+	} else if (field == CE_PROTO) {
+		v->s = "tcp";
+	} else if (field > CE_PROTO && field <= CE_RPORT) {
+		addrs_value(er->text, sizeof(er->text), &e->a, field - CE_PROTO, v);
+	} else if (field == CE_TYPE) {
+		v->s = kind_record(e)->type;
+	} else if (field == CE_ENDS) {
+		v->s = ends_text(er->text, sizeof(er->text), &e->a);
+	} else {
+		event_detail(er->text, sizeof(er->text), e);
+		v->s = er->text;
+	}
+}
+
+/* The fields of the event's own kind; field counts in its record. */
+static void kind_value(void *row, int field, struct fval *v)
+{
+	const struct ss_conn_event *e = ((struct event_row *)row)->e;
+
 	switch (e->kind) {
 	case SS_CEV_STATE:
-		jw_str(w, "old_state", tcp_state_name(e->arg1));
-		jw_str(w, "new_state", tcp_state_name(e->arg2));
-		jw_double(w, "ms_in_old_state", e->arg3 / 1e6);
+		if (field == EV_MS_IN_OLD)
+			v->d = e->arg3 / 1e6;
+		else
+			v->s = tcp_state_name(field == EV_OLD_STATE ? e->arg1 : e->arg2);
 		break;
 	case SS_CEV_RETRANS:
-		jw_str(w, "kind", retrans_kind_name(e->arg4));
-		jw_u64(w, "seq", e->arg1);
-		jw_u64(w, "len", e->arg2);
-		jw_u64(w, "segments", e->arg3);
+		if (field == EV_KIND)
+			v->s = retrans_kind_name(e->arg4);
+		else
+			v->u = field == EV_SEQ ? e->arg1 : field == EV_LEN ? e->arg2 : e->arg3;
 		break;
 	case SS_CEV_RESET_TX:
 	case SS_CEV_RESET_RX:
-		jw_str(w, "dir", e->kind == SS_CEV_RESET_TX ? "sent" : "received");
-		jw_str(w, "by", reset_by(e));
+		if (field == EV_RESET_DIR)
+			v->s = e->kind == SS_CEV_RESET_TX ? "sent" : "received";
+		else
+			v->s = reset_by(e);
 		break;
 	case SS_CEV_DROP:
-		jw_str(w, "reason", drop_reason_name(e->arg1));
+		v->s = drop_reason_name(e->arg1);
 		break;
-	case SS_CEV_CONG:
-		jw_str(w, "ca_state", ca_state_name(e->arg1));
-		break;
+	default:
+		v->s = ca_state_name(e->arg1);
 	}
 }
 
@@ -419,28 +472,18 @@ void conn_event_print(FILE *f, const struct ss_conn_event *ev, bool json, int64_
 		      const struct conn_view *v, size_t n, struct ss_io *io)
 {
 	struct ss_conn_event e = *ev;
-	int64_t ns = (int64_t)e.ts_ns + mono_to_real;
-	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
-	char when[40], name[64], l[64], r[64], detail[192];
+	struct event_row er = { &e };
+	const struct record *kind = kind_record(&e);
 	struct jw w;
 
 	conn_event_attribute(&e, v, n, io);
-	if (json) {
-		jw_begin(&w, f);
-		jw_str(&w, "type", event_name(&e));
-		jw_str(&w, "time", fmt_rfc3339(when, sizeof(when), &ts));
-		jw_u64(&w, "pid", e.pid);
-		jw_bytes(&w, "comm", e.pid ? e.comm : "-", e.pid ? strnlen(e.comm, 16) : 1);
-		json_addrs(&w, &e.a);
-		event_json(&w, &e);
-		jw_end(&w);
+	mono_to_timespec(&er.ts, e.ts_ns, mono_to_real);
+	if (!json) {
+		fields_row(f, &rec_conn_event, 0, event_value, &er);
 		return;
 	}
-	table_name(name, sizeof(name), e.pid ? e.comm : "-", e.pid ? sizeof(e.comm) : 1);
-	fmt_endpoint(l, sizeof(l), e.a.family, e.a.laddr, e.a.lport);
-	fmt_endpoint(r, sizeof(r), e.a.family, e.a.raddr, e.a.rport);
-	event_detail(detail, sizeof(detail), &e);
-	fprintf(f, "%-12s %-7u ", fmt_clock(when, sizeof(when), &ts, true), e.pid);
-	table_cell(f, name, 15, true);
-	fprintf(f, " %-10s %s -> %s  %s\n", event_name(&e), l, r, detail);
+	fields_begin(&w, f, kind);
+	fields_json(&w, &rec_conn_event, 0, event_value, &er);
+	fields_json(&w, kind, 0, kind_value, &er);
+	jw_end(&w);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * How `conns` presents a TCP socket: one view per socket joining the kernel's row with the
- * owner's byte counters, the columns (one table drives --sort and JSON), the table, JSON
- * lines, and events.
+ * owner's byte counters; the table, JSON lines and --sort, all driven by the conn record's
+ * fields (src/out/records.c); and events.
  */
 #ifndef SS_CONNS_VIEW_H
 #define SS_CONNS_VIEW_H
@@ -18,14 +18,14 @@ struct ss_io;
 
 struct conn_view {
 	struct ss_conn_row r;
-	uint64_t sent, recv; /* bytes the owner's calls moved (the foundation's counters) */
+	uint64_t sent, recv; /* bytes the owner's calls moved (io.c's counters) */
 	uint64_t age_ms;
 	unsigned role; /* enum ss_role, guessed from listening ports when not seen */
 };
 
-/* Index of a column by its JSON name, or -1. */
+/* The conn record's field (CN_*) that --sort NAME means, or -1. */
 int conn_column(const char *name);
-/* Every column's name, comma-separated, as much as fits in buf. */
+/* Every name --sort takes, comma-separated, as much as fits in buf. */
 void conn_columns_list(char *buf, size_t len);
 
 void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct ss_io *io,

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The end-of-run report shared by `top` and `trace` (seed 002's summary, with exact byte
- * counts): per process or name, per connection, the grand total and the events lost. Only
- * the --max-conns busiest connections are listed; each process's others make one row that
- * says how many they are and what they moved, so that the listed rows always add up.
+ * The end-of-run report shared by `top` and `trace`, with exact byte counts: per process or
+ * name, per connection, the grand total and the events lost. Only the --max-conns busiest
+ * connections are listed; each process's others make one row that says how many they are
+ * and what they moved, so that the listed rows always add up.
  */
 #include "cmd.h"
 #include "../io.h"
 #include "../out/fmt.h"
 #include "../out/json.h"
+#include "../out/records.h"
 #include "../out/table.h"
 
 #include <stdlib.h>
@@ -149,73 +150,121 @@ static void conn_list_free(struct conn_list *l)
 	free(l->folds);
 }
 
-static void conn_endpoints(const struct ss_conn *c, char *l, char *r, size_t len)
+/* The four counts, in the order of every summary record's field table (records.c). */
+static uint64_t count_value(const struct ss_counts *c, int i)
 {
-	fmt_endpoint(l, len, c->rec.a.family, c->rec.a.laddr, c->rec.a.lport);
-	fmt_endpoint(r, len, c->rec.a.family, c->rec.a.raddr, c->rec.a.rport);
+	return i < 2 ? c->bytes[i == 0 ? SS_SEND : SS_RECV] : c->calls[i == 2 ? SS_SEND : SS_RECV];
+}
+
+static void name_value(struct fval *v, const char *comm)
+{
+	v->s = comm;
+	v->len = strnlen(comm, SS_COMM_LEN);
+}
+
+struct proc_row {
+	const struct ss_row *r;
+};
+
+static void proc_value(void *row, int field, struct fval *v)
+{
+	const struct ss_row *r = ((struct proc_row *)row)->r;
+
+	if (field == SP_PID)
+		v->u = r->key.tgid;
+	else if (field == SP_PROCESSES)
+		v->u = r->nprocs;
+	else if (field == SP_COMM)
+		name_value(v, r->key.comm);
+	else
+		v->u = count_value(&r->total, field - SP_SENT_BYTES);
+}
+
+static uint64_t proc_hide(const struct ss_agg *agg)
+{
+	return FIELD_BIT(agg->by == SS_BY_PID ? SP_PROCESSES : SP_PID);
 }
 
 static void plain_procs(FILE *f, const struct ss_agg *agg)
 {
-	char name[64], b[4][32];
-
-	fprintf(f, "Per %s:\n%7s %-15s %15s %9s %15s %9s\n",
-		agg->by == SS_BY_PID ? "process" : "process name",
-		agg->by == SS_BY_PID ? "PID" : "PROCS", "COMM", "SENT BYTES", "CALLS",
-		"RECV BYTES", "CALLS");
+	fprintf(f, "Per %s:\n", agg->by == SS_BY_PID ? "process" : "process name");
+	fields_header(f, &rec_summary, proc_hide(agg));
 	for (size_t i = 0; i < agg->nrows; i++) {
-		const struct ss_row *r = &agg->rows[i];
+		struct proc_row pr = { &agg->rows[i] };
 
-		if (counts_zero(&r->total))
-			continue;
-		table_name(name, sizeof(name), r->key.comm, sizeof(r->key.comm));
-		fprintf(f, "%7u ", agg->by == SS_BY_PID ? r->key.tgid : r->nprocs);
-		table_cell(f, name, 15, true);
-		fprintf(f, " %15s %9s %15s %9s\n",
-			fmt_thousands(b[0], 32, r->total.bytes[SS_SEND]),
-			fmt_thousands(b[1], 32, r->total.calls[SS_SEND]),
-			fmt_thousands(b[2], 32, r->total.bytes[SS_RECV]),
-			fmt_thousands(b[3], 32, r->total.calls[SS_RECV]));
+		if (!counts_zero(&pr.r->total))
+			fields_row(f, &rec_summary, proc_hide(agg), proc_value, &pr);
 	}
 }
 
-static void plain_fold(FILE *f, const struct fold_row *r)
-{
-	char name[64], more[64], k[32], s[32], x[32];
+/* A listed connection or, in the table, the row of a process's others (fold set). */
+struct conn_row {
+	const struct ss_conn *c;
+	const struct fold_row *fold;
+	char text[160];
+};
 
-	table_name(name, sizeof(name), r->comm, sizeof(r->comm));
-	fmt_thousands(k, sizeof(k), r->nconns);
-	snprintf(more, sizeof(more), "(%s more connection%s)", k, r->nconns == 1 ? "" : "s");
-	fprintf(f, "%7u ", r->tgid);
-	table_cell(f, name, 15, true);
-	fprintf(f, " %-5s %-47s %13s %13s\n", "-", more,
-		fmt_thousands(s, sizeof(s), r->n.bytes[SS_SEND]),
-		fmt_thousands(x, sizeof(x), r->n.bytes[SS_RECV]));
+static void fold_value(struct conn_row *cr, int field, struct fval *v)
+{
+	char k[32];
+
+	if (field == SC_PROTO) {
+		v->s = "-";
+	} else if (field == SC_ENDS) {
+		fmt_thousands(k, sizeof(k), cr->fold->nconns);
+		snprintf(cr->text, sizeof(cr->text), "(%s more connection%s)", k,
+			 cr->fold->nconns == 1 ? "" : "s");
+		v->s = cr->text;
+	}
+}
+
+static void ends_value(struct conn_row *cr, struct fval *v)
+{
+	const struct ss_addrs *a = &cr->c->rec.a;
+	char l[64], r[64];
+
+	fmt_endpoint(l, sizeof(l), a->family, a->laddr, a->lport);
+	fmt_endpoint(r, sizeof(r), a->family, a->raddr, a->rport);
+	snprintf(cr->text, sizeof(cr->text), "%s -> %s", l, r);
+	v->s = cr->text;
+}
+
+static void conn_value(void *row, int field, struct fval *v)
+{
+	struct conn_row *cr = row;
+	const struct ss_counts *n = cr->fold ? &cr->fold->n : &cr->c->n;
+
+	if (field == SC_PID)
+		v->u = cr->fold ? cr->fold->tgid : cr->c->key.tgid;
+	else if (field == SC_COMM)
+		name_value(v, cr->fold ? cr->fold->comm : cr->c->rec.comm);
+	else if (field >= SC_SENT_BYTES && field <= SC_RECV_CALLS)
+		v->u = count_value(n, field - SC_SENT_BYTES);
+	else if (cr->fold)
+		fold_value(cr, field, v);
+	else if (field == SC_ENDS)
+		ends_value(cr, v);
+	else
+		addrs_value(cr->text, sizeof(cr->text), &cr->c->rec.a, field - SC_PROTO, v);
 }
 
 static void plain_conns(FILE *f, const struct conn_list *cl)
 {
-	char name[64], l[64], r[64], s[32], x[32], k[32];
+	char k[32];
 
 	fprintf(f, "\nPer connection (%zu of %s listed, the busiest; --max-conns %zu):\n",
 		cl->n, fmt_thousands(k, sizeof(k), cl->all), cl->max);
-	fprintf(f, "%7s %-15s %-5s %-47s %13s %13s\n", "PID", "COMM", "PROTO", "LOCAL -> REMOTE",
-		"SENT BYTES", "RECV BYTES");
+	fields_header(f, &rec_connection, 0);
 	for (size_t i = 0; i < cl->n; i++) {
-		const struct ss_conn *c = cl->v[i];
-		char pair[140];
+		struct conn_row cr = { .c = cl->v[i] };
 
-		table_name(name, sizeof(name), c->rec.comm, sizeof(c->rec.comm));
-		conn_endpoints(c, l, r, sizeof(l));
-		snprintf(pair, sizeof(pair), "%s -> %s", l, r);
-		fprintf(f, "%7u ", c->key.tgid);
-		table_cell(f, name, 15, true);
-		fprintf(f, " %-5s %-47s %13s %13s\n", proto_name(c->rec.a.proto), pair,
-			fmt_thousands(s, sizeof(s), c->n.bytes[SS_SEND]),
-			fmt_thousands(x, sizeof(x), c->n.bytes[SS_RECV]));
+		fields_row(f, &rec_connection, 0, conn_value, &cr);
 	}
-	for (size_t i = 0; i < cl->nfolds; i++)
-		plain_fold(f, &cl->folds[i]);
+	for (size_t i = 0; i < cl->nfolds; i++) {
+		struct conn_row cr = { .fold = &cl->folds[i] };
+
+		fields_row(f, &rec_connection, 0, conn_value, &cr);
+	}
 }
 
 static void grand_total(const struct ss_agg *agg, struct ss_counts *sum)
@@ -242,94 +291,74 @@ static void plain_total(FILE *f, const struct ss_counts *sum, uint64_t lost)
 	fprintf(f, "Events lost:    %llu\n", (unsigned long long)lost);
 }
 
-static void json_conn(FILE *f, const struct ss_conn *c)
+static void fold_json_value(void *row, int field, struct fval *v)
+{
+	const struct fold_row *r = row;
+
+	if (field == SF_PID)
+		v->u = r->tgid;
+	else if (field == SF_COMM)
+		name_value(v, r->comm);
+	else if (field == SF_CONNECTIONS)
+		v->u = r->nconns;
+	else
+		v->u = count_value(&r->n, field - SF_SENT_BYTES);
+}
+
+/* The end's one record: the grand total, how many connections, and what was lost. */
+struct total_row {
+	const struct ss_counts *sum;
+	const struct conn_list *cl;
+	uint64_t lost;
+	double seconds;
+};
+
+static void total_value(void *row, int field, struct fval *v)
+{
+	const struct total_row *t = row;
+
+	if (field <= ST_RECV_CALLS)
+		v->u = count_value(t->sum, field - ST_SENT_BYTES);
+	else if (field == ST_CONNECTIONS)
+		v->u = t->cl->all;
+	else if (field == ST_LISTED)
+		v->u = t->cl->n;
+	else if (field == ST_MAX_CONNS)
+		v->u = t->cl->max;
+	else if (field == ST_LOST)
+		v->u = t->lost;
+	else
+		v->d = t->seconds;
+}
+
+/* One JSON object of record type r per row. */
+static void json_record(FILE *f, const struct record *r, uint64_t hide, field_get *get,
+			void *row)
 {
 	struct jw w;
-	char l[64], r[64];
 
-	fmt_ip(l, sizeof(l), c->rec.a.family, c->rec.a.laddr);
-	fmt_ip(r, sizeof(r), c->rec.a.family, c->rec.a.raddr);
-	jw_begin(&w, f);
-	jw_str(&w, "type", "connection");
-	jw_u64(&w, "pid", c->key.tgid);
-	jw_bytes(&w, "comm", c->rec.comm, strnlen(c->rec.comm, sizeof(c->rec.comm)));
-	jw_str(&w, "proto", proto_name(c->rec.a.proto));
-	jw_str(&w, "family", family_name(c->rec.a.family));
-	jw_str(&w, "laddr", l);
-	jw_u64(&w, "lport", c->rec.a.lport);
-	jw_str(&w, "raddr", r);
-	jw_u64(&w, "rport", c->rec.a.rport);
-	jw_u64(&w, "sent_bytes", c->n.bytes[SS_SEND]);
-	jw_u64(&w, "recv_bytes", c->n.bytes[SS_RECV]);
-	jw_u64(&w, "sent_calls", c->n.calls[SS_SEND]);
-	jw_u64(&w, "recv_calls", c->n.calls[SS_RECV]);
+	fields_begin(&w, f, r);
+	fields_json(&w, r, hide, get, row);
 	jw_end(&w);
-}
-
-static void json_counts(struct jw *w, const struct ss_counts *c)
-{
-	jw_u64(w, "sent_bytes", c->bytes[SS_SEND]);
-	jw_u64(w, "recv_bytes", c->bytes[SS_RECV]);
-	jw_u64(w, "sent_calls", c->calls[SS_SEND]);
-	jw_u64(w, "recv_calls", c->calls[SS_RECV]);
-}
-
-static void json_procs(FILE *f, const struct ss_agg *agg)
-{
-	struct jw w;
-
-	for (size_t i = 0; i < agg->nrows; i++) {
-		const struct ss_row *r = &agg->rows[i];
-
-		if (counts_zero(&r->total))
-			continue;
-		jw_begin(&w, f);
-		jw_str(&w, "type", "summary");
-		if (agg->by == SS_BY_PID)
-			jw_u64(&w, "pid", r->key.tgid);
-		else
-			jw_u64(&w, "processes", r->nprocs);
-		jw_bytes(&w, "comm", r->key.comm, strnlen(r->key.comm, sizeof(r->key.comm)));
-		json_counts(&w, &r->total);
-		jw_end(&w);
-	}
-}
-
-static void json_folds(FILE *f, const struct conn_list *cl)
-{
-	struct jw w;
-
-	for (size_t i = 0; i < cl->nfolds; i++) {
-		const struct fold_row *r = &cl->folds[i];
-
-		jw_begin(&w, f);
-		jw_str(&w, "type", "connections_folded");
-		jw_u64(&w, "pid", r->tgid);
-		jw_bytes(&w, "comm", r->comm, strnlen(r->comm, sizeof(r->comm)));
-		jw_u64(&w, "connections", r->nconns);
-		json_counts(&w, &r->n);
-		jw_end(&w);
-	}
 }
 
 static void json_summary(FILE *f, const struct ss_agg *agg, const struct conn_list *cl,
-			 const struct ss_counts *sum, uint64_t lost, double seconds)
+			 struct total_row *total)
 {
-	struct jw w;
+	for (size_t i = 0; i < agg->nrows; i++) {
+		struct proc_row pr = { &agg->rows[i] };
 
-	json_procs(f, agg);
-	for (size_t i = 0; i < cl->n; i++)
-		json_conn(f, cl->v[i]);
-	json_folds(f, cl);
-	jw_begin(&w, f);
-	jw_str(&w, "type", "total");
-	json_counts(&w, sum);
-	jw_u64(&w, "connections", cl->all);
-	jw_u64(&w, "connections_listed", cl->n);
-	jw_u64(&w, "max_conns", cl->max);
-	jw_u64(&w, "lost_events", lost);
-	jw_double(&w, "duration_seconds", seconds);
-	jw_end(&w);
+		if (!counts_zero(&pr.r->total))
+			json_record(f, &rec_summary, proc_hide(agg), proc_value, &pr);
+	}
+	for (size_t i = 0; i < cl->n; i++) {
+		struct conn_row cr = { .c = cl->v[i] };
+
+		json_record(f, &rec_connection, 0, conn_value, &cr);
+	}
+	for (size_t i = 0; i < cl->nfolds; i++)
+		json_record(f, &rec_folded, 0, fold_json_value, &cl->folds[i]);
+	json_record(f, &rec_total, 0, total_value, total);
 }
 
 int top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
@@ -345,7 +374,9 @@ int top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool 
 	}
 	grand_total(agg, &sum);
 	if (json) {
-		json_summary(f, agg, &cl, &sum, lost, seconds);
+		struct total_row total = { &sum, &cl, lost, seconds };
+
+		json_summary(f, agg, &cl, &total);
 	} else {
 		fprintf(f, "\n%.80s\nSUMMARY (%.1f s)\n\n", "=================================="
 			"==============================================", seconds);

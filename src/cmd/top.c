@@ -12,6 +12,7 @@
 #include "../run.h"
 #include "../out/fmt.h"
 #include "../out/json.h"
+#include "../out/records.h"
 #include "../out/table.h"
 
 #include <arpa/inet.h>
@@ -69,30 +70,48 @@ static void usage(FILE *f)
 	opts_help(f, &top_help);
 }
 
-static void row_name(const struct ss_row *r, char *buf, size_t len)
+/* One process's row of an interval, as the field table (records.h) asks for it. */
+struct interval_row {
+	const struct ss_row *r;
+	const char *when;
+};
+
+static void interval_value(void *row, int field, struct fval *v)
 {
-	table_name(buf, len, r->key.comm, sizeof(r->key.comm));
+	const struct interval_row *ir = row;
+	const struct ss_row *r = ir->r;
+
+	switch (field) {
+	case TI_TIME:
+		v->s = ir->when;
+		break;
+	case TI_PID:
+		v->u = r->key.tgid;
+		break;
+	case TI_PROCESSES:
+		v->u = r->nprocs;
+		break;
+	case TI_COMM:
+		v->s = r->key.comm;
+		v->len = strnlen(r->key.comm, sizeof(r->key.comm));
+		break;
+	case TI_SENT_BYTES:
+	case TI_RECV_BYTES:
+		v->u = r->delta.bytes[field == TI_SENT_BYTES ? SS_SEND : SS_RECV];
+		break;
+	case TI_SENT_CALLS:
+	case TI_RECV_CALLS:
+		v->u = r->delta.calls[field == TI_SENT_CALLS ? SS_SEND : SS_RECV];
+		break;
+	default:
+		v->u = r->total.bytes[field == TI_TOTAL_SENT ? SS_SEND : SS_RECV];
+	}
 }
 
-static void print_row(FILE *f, const struct top *t, const struct ss_row *r)
+/* With --by comm, a row is a name and how many processes have it, not a PID. */
+static uint64_t interval_hide(const struct top *t)
 {
-	char id[16], name[64], a[16], b[16], c[16], d[16], e[16], g[16];
-
-	if (t->by == SS_BY_PID)
-		snprintf(id, sizeof(id), "%u", r->key.tgid);
-	else
-		snprintf(id, sizeof(id), "%u", r->nprocs);
-	row_name(r, name, sizeof(name));
-	table_cell(f, id, 7, false);
-	fputc(' ', f);
-	table_cell(f, name, 15, true);
-	fprintf(f, " %10s %10s %5s %5s %10s %10s\n",
-		fmt_bytes(a, sizeof(a), r->delta.bytes[SS_SEND]),
-		fmt_bytes(b, sizeof(b), r->delta.bytes[SS_RECV]),
-		fmt_count(c, sizeof(c), r->delta.calls[SS_SEND]),
-		fmt_count(d, sizeof(d), r->delta.calls[SS_RECV]),
-		fmt_bytes(e, sizeof(e), r->total.bytes[SS_SEND]),
-		fmt_bytes(g, sizeof(g), r->total.bytes[SS_RECV]));
+	return FIELD_BIT(t->by == SS_BY_PID ? TI_PROCESSES : TI_PID);
 }
 
 static size_t active_rows(const struct top *t)
@@ -123,29 +142,14 @@ static void show_interval_plain(FILE *f, const struct top *t, const struct times
 		fmt_bytes(s, sizeof(s), sum.bytes[SS_SEND]),
 		fmt_bytes(r, sizeof(r), sum.bytes[SS_RECV]),
 		(unsigned long long)ss_io_lost(t->io));
-	fprintf(f, "%7s %-15s %10s %10s %5s %5s %10s %10s\n", t->by == SS_BY_PID ? "PID" : "PROCS",
-		"COMM", "SENT", "RECV", "SEND#", "RECV#", "TOTAL SENT", "TOTAL RECV");
-	for (size_t i = 0; i < shown; i++)
-		print_row(f, t, &t->agg.rows[i]);
+	fields_header(f, &rec_interval, interval_hide(t));
+	for (size_t i = 0; i < shown; i++) {
+		struct interval_row ir = { &t->agg.rows[i], NULL };
+
+		fields_row(f, &rec_interval, interval_hide(t), interval_value, &ir);
+	}
 	if (!term)
 		fputc('\n', f);
-}
-
-static void json_group(struct jw *w, const struct top *t, const struct ss_row *r)
-{
-	if (t->by == SS_BY_PID)
-		jw_u64(w, "pid", r->key.tgid);
-	else
-		jw_u64(w, "processes", r->nprocs);
-	jw_bytes(w, "comm", r->key.comm, strnlen(r->key.comm, sizeof(r->key.comm)));
-}
-
-static void json_counts(struct jw *w, const struct ss_counts *c)
-{
-	jw_u64(w, "sent_bytes", c->bytes[SS_SEND]);
-	jw_u64(w, "recv_bytes", c->bytes[SS_RECV]);
-	jw_u64(w, "sent_calls", c->calls[SS_SEND]);
-	jw_u64(w, "recv_calls", c->calls[SS_RECV]);
 }
 
 static void show_interval_json(FILE *f, const struct top *t, const struct timespec *now)
@@ -155,16 +159,11 @@ static void show_interval_json(FILE *f, const struct top *t, const struct timesp
 
 	fmt_rfc3339(when, sizeof(when), now);
 	for (size_t i = 0; i < n; i++) {
-		const struct ss_row *r = &t->agg.rows[i];
+		struct interval_row ir = { &t->agg.rows[i], when };
 		struct jw w;
 
-		jw_begin(&w, f);
-		jw_str(&w, "type", "interval");
-		jw_str(&w, "time", when);
-		json_group(&w, t, r);
-		json_counts(&w, &r->delta);
-		jw_u64(&w, "total_sent_bytes", r->total.bytes[SS_SEND]);
-		jw_u64(&w, "total_recv_bytes", r->total.bytes[SS_RECV]);
+		fields_begin(&w, f, &rec_interval);
+		fields_json(&w, &rec_interval, interval_hide(t), interval_value, &ir);
 		jw_end(&w);
 	}
 }

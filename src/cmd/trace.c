@@ -16,6 +16,7 @@
 #include "../out/escape.h"
 #include "../out/fmt.h"
 #include "../out/json.h"
+#include "../out/records.h"
 #include "../out/table.h"
 
 #include <errno.h>
@@ -31,7 +32,7 @@ struct addr_text {
 	struct ss_addrs a;
 	bool valid;
 	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN]; /* for JSON */
-	char ends[2 * 64 + 8]; /* "l:port -> r:port", for text */
+	char ends[2 * 64 + 16]; /* "tcp l:port -> r:port", for text */
 };
 
 #define ADDR_CACHE 64
@@ -120,14 +121,6 @@ static void usage(FILE *f)
 	opts_help(f, &trace_help);
 }
 
-static void event_time(const struct trace *t, const struct ss_event *e, struct timespec *ts)
-{
-	int64_t ns = (int64_t)e->ts_ns + t->mono_to_real;
-
-	ts->tv_sec = ns / 1000000000;
-	ts->tv_nsec = ns % 1000000000;
-}
-
 static void print_payload_text(FILE *f, const struct trace *t, const struct ss_event *e,
 			       const uint8_t *p)
 {
@@ -144,21 +137,7 @@ static void print_payload_text(FILE *f, const struct trace *t, const struct ss_e
 		fputs((int64_t)e->payload_len < e->bytes ? " ...\n" : "\n", f);
 		return;
 	}
-	for (uint32_t off = 0; off < e->payload_len; off += 16) {
-		char ascii[17];
-		uint32_t n = e->payload_len - off < 16 ? e->payload_len - off : 16;
-
-		fprintf(f, "    %04x ", off);
-		for (uint32_t i = 0; i < 16; i++) {
-			if (i < n)
-				fprintf(f, " %02x", p[off + i]);
-			else
-				fputs("   ", f);
-			ascii[i] = i < n && p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.';
-		}
-		ascii[n] = '\0';
-		fprintf(f, "  |%s|\n", ascii);
-	}
+	esc_hexdump(f, p, e->payload_len);
 }
 
 static const struct addr_text *addr_text(struct trace *t, const struct ss_event *e)
@@ -174,29 +153,97 @@ static const struct addr_text *addr_text(struct trace *t, const struct ss_event 
 	fmt_ip(c->r, sizeof(c->r), e->a.family, e->a.raddr);
 	fmt_endpoint(l, sizeof(l), e->a.family, e->a.laddr, e->a.lport);
 	fmt_endpoint(r, sizeof(r), e->a.family, e->a.raddr, e->a.rport);
-	snprintf(c->ends, sizeof(c->ends), "%s -> %s", l, r);
+	snprintf(c->ends, sizeof(c->ends), "%s %s -> %s", proto_name(e->a.proto), l, r);
 	return c;
+}
+
+/* One event, as the field table (records.h) asks for it. */
+struct event_row {
+	struct trace *t;
+	const struct ss_event *e;
+	const uint8_t *payload;
+	const struct addr_text *at;
+	char text[48];
+};
+
+static const char *event_when(struct event_row *er, bool wall_clock)
+{
+	struct timespec ts;
+
+	mono_to_timespec(&ts, er->e->ts_ns, er->t->mono_to_real);
+	if (wall_clock)
+		return fmt_clock(er->text, sizeof(er->text), &ts, true);
+	return fmt_rfc3339(er->text, sizeof(er->text), &ts);
+}
+
+static void event_ids(struct event_row *er, int field, struct fval *v)
+{
+	const struct ss_event *e = er->e;
+
+	switch (field) {
+	case TE_TS_NS:
+		v->u = e->ts_ns;
+		break;
+	case TE_PID:
+		v->u = e->pid;
+		break;
+	case TE_TID:
+		v->u = e->tid;
+		break;
+	case TE_COMM:
+		v->s = e->comm;
+		v->len = name_len(e->comm, sizeof(e->comm));
+		break;
+	case TE_DIR:
+		v->s = e->dir == SS_SEND ? "send" : "recv";
+		break;
+	case TE_DIR_UPPER:
+		v->s = e->dir == SS_SEND ? "SEND" : "RECV";
+		break;
+	default:
+		v->s = event_when(er, field == TE_CLOCK);
+	}
+}
+
+static void event_conn(struct event_row *er, int field, struct fval *v)
+{
+	const struct ss_event *e = er->e;
+
+	if (field == TE_SYSCALL)
+		v->s = syscall_name(e->syscall, e->flags);
+	else if (field == TE_LADDR || field == TE_RADDR) /* formatted once per connection */
+		v->s = field == TE_LADDR ? er->at->l : er->at->r;
+	else if (field == TE_CONNECTION) /* the text view's: "tcp 1.2.3.4:5 -> 6.7.8.9:10" */
+		v->s = er->at->ends;
+	else
+		addrs_value(er->text, sizeof(er->text), &e->a, field - TE_PROTO, v);
+}
+
+static void event_value(void *row, int field, struct fval *v)
+{
+	struct event_row *er = row;
+	const struct ss_event *e = er->e;
+
+	if (field == TE_BYTES)
+		v->i = e->bytes;
+	else if (field == TE_PAYLOAD_B64)
+		v->s = (const char *)er->payload, v->len = e->payload_len;
+	else if (field == TE_PAYLOAD_LEN)
+		v->u = e->payload_len;
+	else if (field == TE_TRUNCATED)
+		v->u = (int64_t)e->payload_len < e->bytes;
+	else if (field <= TE_COMM)
+		event_ids(er, field, v);
+	else
+		event_conn(er, field, v);
 }
 
 static void print_event_text(FILE *f, struct trace *t, const struct ss_event *e,
 			     const uint8_t *payload)
 {
-	const struct addr_text *at = addr_text(t, e);
-	char when[32], name[64];
-	struct timespec ts;
+	struct event_row er = { t, e, payload, addr_text(t, e) };
 
-	if (t->ts_ns) {
-		snprintf(when, sizeof(when), "%llu", (unsigned long long)e->ts_ns);
-	} else {
-		event_time(t, e, &ts);
-		fmt_clock(when, sizeof(when), &ts, true);
-	}
-	table_name(name, sizeof(name), e->comm, sizeof(e->comm));
-	fprintf(f, "%-*s %-4s %-7u ", t->ts_ns ? 16 : 12, when, e->dir == SS_SEND ? "SEND" : "RECV",
-		e->pid);
-	table_cell(f, name, 15, true);
-	fprintf(f, " %-9s %7lld  %s %s\n", syscall_name(e->syscall, e->flags),
-		(long long)e->bytes, proto_name(e->a.proto), at->ends);
+	fields_row(f, &rec_event, FIELD_BIT(t->ts_ns ? TE_CLOCK : TE_TS_NS), event_value, &er);
 	if (t->cfg.payload)
 		print_payload_text(f, t, e, payload);
 }
@@ -204,33 +251,15 @@ static void print_event_text(FILE *f, struct trace *t, const struct ss_event *e,
 static void print_event_json(FILE *f, struct trace *t, const struct ss_event *e,
 			     const uint8_t *payload)
 {
-	const struct addr_text *at = addr_text(t, e);
-	char when[40];
-	struct timespec ts;
+	struct event_row er = { t, e, payload, addr_text(t, e) };
+	uint64_t hide = 0;
 	struct jw w;
 
-	event_time(t, e, &ts);
-	jw_begin(&w, f);
-	jw_str(&w, "type", "event");
-	jw_str(&w, "time", fmt_rfc3339(when, sizeof(when), &ts));
-	jw_u64(&w, "ts_ns", e->ts_ns);
-	jw_str(&w, "dir", e->dir == SS_SEND ? "send" : "recv");
-	jw_u64(&w, "pid", e->pid);
-	jw_u64(&w, "tid", e->tid);
-	jw_bytes(&w, "comm", e->comm, name_len(e->comm, sizeof(e->comm)));
-	jw_str(&w, "syscall", syscall_name(e->syscall, e->flags));
-	jw_str(&w, "proto", proto_name(e->a.proto));
-	jw_str(&w, "family", family_name(e->a.family));
-	jw_str(&w, "laddr", at->l);
-	jw_u64(&w, "lport", e->a.lport);
-	jw_str(&w, "raddr", at->r);
-	jw_u64(&w, "rport", e->a.rport);
-	jw_i64(&w, "bytes", e->bytes);
-	if (t->cfg.payload && !(e->flags & SS_EV_NO_PAYLOAD)) {
-		jw_b64(&w, "payload_b64", payload, e->payload_len);
-		jw_u64(&w, "payload_len", e->payload_len);
-		jw_bool(&w, "truncated", (int64_t)e->payload_len < e->bytes);
-	}
+	if (!t->cfg.payload || (e->flags & SS_EV_NO_PAYLOAD))
+		hide = FIELD_BIT(TE_PAYLOAD_B64) | FIELD_BIT(TE_PAYLOAD_LEN) |
+		       FIELD_BIT(TE_TRUNCATED);
+	fields_begin(&w, f, &rec_event);
+	fields_json(&w, &rec_event, hide, event_value, &er);
 	jw_end(&w);
 }
 
@@ -284,18 +313,6 @@ static uint64_t trace_drops(const struct trace *t)
 	return ss_tracer_lost(t->tracer);
 }
 
-/* In JSON, lost events are an object in the stream: how many since the last one, and why. */
-static void json_lost(uint64_t count, const char *reason)
-{
-	struct jw w;
-
-	jw_begin(&w, stdout);
-	jw_str(&w, "type", "lost");
-	jw_u64(&w, "count", count);
-	jw_str(&w, "reason", reason);
-	jw_end(&w);
-}
-
 /* While drops grow: a line on stderr, and in JSON a "lost" object in the stream. */
 static void report_drops(struct trace *t)
 {
@@ -306,21 +323,17 @@ static void report_drops(struct trace *t)
 	fprintf(stderr, "sockscope trace: %llu events lost so far (ring buffer full; try a "
 			"larger --buffer-size or fewer events)\n", (unsigned long long)drops);
 	if (t->o.json)
-		json_lost(drops - t->ring_drops, "ring_full");
+		record_lost(stdout, drops - t->ring_drops, "ring_full");
 	t->drops_reported += drops - t->ring_drops;
 	t->ring_drops = drops;
 }
 
 static int open_trace(struct trace *t, char *err, size_t len)
 {
-	struct timespec mono, real;
-
 	t->io = ss_io_open(&t->o, err, len);
 	if (!t->io || !(t->tracer = ss_tracer_open(&t->o, &t->cfg, on_event, t, err, len)))
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	t->mono_to_real = (real.tv_sec - mono.tv_sec) * 1000000000LL + real.tv_nsec - mono.tv_nsec;
+	t->mono_to_real = mono_to_real_ns();
 	return 0;
 }
 
@@ -365,7 +378,7 @@ static void finish_events(struct trace *t, struct run_clock *c)
 	fprintf(stderr, "sockscope trace: %llu events not printed: still in the ring buffer at "
 			"the stop (counted as lost)\n", (unsigned long long)t->unread);
 	if (t->o.json)
-		json_lost(t->unread, "unread_at_stop");
+		record_lost(stdout, t->unread, "unread_at_stop");
 	t->drops_reported += t->unread;
 }
 
@@ -373,8 +386,7 @@ static void finish_events(struct trace *t, struct run_clock *c)
 static void run_events(struct trace *t, struct run_clock *c)
 {
 	if (!t->o.json)
-		printf("%-*s %-4s %-7s %-15s %-9s %7s  %s\n", t->ts_ns ? 16 : 12, "TIME", "DIR",
-		       "PID", "COMM", "SYSCALL", "BYTES", "CONNECTION");
+		fields_header(stdout, &rec_event, FIELD_BIT(t->ts_ns ? TE_CLOCK : TE_TS_NS));
 	run_output_until(c);
 	while (!stopped(t, c)) {
 		/* the kernel never wakes us (trace.bpf.c): sleep a little only when idle */

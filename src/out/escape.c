@@ -225,3 +225,24 @@ size_t name_len(const char *s, size_t max)
 
 	return nul ? (size_t)(nul - s) : max;
 }
+
+void esc_hexdump(FILE *f, const void *src, size_t len)
+{
+	const uint8_t *p = src;
+
+	for (size_t off = 0; off < len; off += 16) {
+		char ascii[17];
+		size_t n = len - off < 16 ? len - off : 16;
+
+		fprintf(f, "    %04zx ", off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i < n)
+				fprintf(f, " %02x", p[off + i]);
+			else
+				fputs("   ", f);
+			ascii[i] = i < n && p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.';
+		}
+		ascii[n] = '\0';
+		fprintf(f, "  |%s|\n", ascii);
+	}
+}

@@ -39,6 +39,12 @@ size_t esc_json(char *dst, const void *src, size_t srclen);
 /* A Prometheus label value: \\, \" and \n escaped, invalid UTF-8 as U+FFFD. Returns bytes written. */
 size_t esc_prom(char *dst, size_t dstlen, const void *src, size_t srclen);
 
+/*
+ * For terminals, bytes as a hexdump: a line per 16, indented 4 spaces, with the offset, the
+ * bytes in hex and, between bars, the printable ASCII ones ('.' for the others).
+ */
+void esc_hexdump(FILE *f, const void *src, size_t len);
+
 /* strnlen for the kernel's fixed-size, maybe-unterminated name arrays. */
 size_t name_len(const char *s, size_t max);
 

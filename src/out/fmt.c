@@ -203,3 +203,20 @@ char *fmt_clock(char *buf, size_t len, const struct timespec *ts, bool with_ms)
 	snprintf(buf, len, "%s", base);
 	return buf;
 }
+
+int64_t mono_to_real_ns(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (real.tv_sec - mono.tv_sec) * 1000000000LL + real.tv_nsec - mono.tv_nsec;
+}
+
+void mono_to_timespec(struct timespec *ts, uint64_t mono_ns, int64_t to_real)
+{
+	int64_t ns = (int64_t)mono_ns + to_real;
+
+	ts->tv_sec = ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+}

@@ -31,6 +31,12 @@ const char *proto_name(int proto);   /* "tcp" / "udp" */
 
 /* RFC 3339 UTC with milliseconds: "2026-11-21T23:51:14.123Z". */
 char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts);
+/*
+ * Kernel event times are CLOCK_MONOTONIC: mono_to_real_ns() is what to add for the wall clock
+ * (read once, at start, so that event times stay in order), mono_to_timespec() adds it.
+ */
+int64_t mono_to_real_ns(void);
+void mono_to_timespec(struct timespec *ts, uint64_t mono_ns, int64_t to_real);
 /* Local wall-clock time "23:51:14" (with_ms: "23:51:14.123"). */
 char *fmt_clock(char *buf, size_t len, const struct timespec *ts, bool with_ms);
 

@@ -271,6 +271,27 @@ static void test_name_len(void **state)
 	assert_int_equal(name_len("", 16), 0);
 }
 
+/* trace --hex: 16 bytes a line, a short last line padded so that the ASCII column lines up. */
+static void test_hexdump(void **state)
+{
+	struct capture c;
+	char *got;
+	const char in[] = "GET / HTTP/1.1\r\n\x7f\x00";
+
+	(void)state;
+	esc_hexdump(capture_begin(&c), in, sizeof(in) - 1);
+	got = capture_end(&c);
+	assert_string_equal(got, "    0000  47 45 54 20 2f 20 48 54 54 50 2f 31 2e 31 0d 0a"
+				 "  |GET / HTTP/1.1..|\n"
+				 "    0010  7f 00                                          "
+				 "  |..|\n");
+	free(got);
+	esc_hexdump(capture_begin(&c), in, 0);
+	got = capture_end(&c);
+	assert_string_equal(got, "");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_prom),
 		cmocka_unit_test(test_prom_truncation),
 		cmocka_unit_test(test_name_len),
+		cmocka_unit_test(test_hexdump),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

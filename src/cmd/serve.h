@@ -1,22 +1,68 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* `serve`'s state, shared by the HTTP side (serve.c) and the metrics side (serve_metrics.c). */
+/*
+ * `serve`'s state, shared by the HTTP side (serve.c) and the metrics side (serve_metrics.c),
+ * and the shape of a provider: the reader of one capability's BPF object, seen from serve
+ * (serve_io.c, serve_conns.c). Below them, and knowing none of them: the metric table
+ * (serve_table.h), the renderer (serve_render.h) and admission (serve_series.h).
+ */
 #ifndef SS_SERVE_H
 #define SS_SERVE_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "../lib/htab.h"
 #include "../opts.h"
 #include "../sockscope.h"
 #include "serve_guard.h"
+#include "serve_series.h"
+#include "serve_table.h"
 
-struct ss_io;
-struct ss_tcp;
 struct MHD_Daemon;
+struct serve;
+struct ss_choice;
+
+/*
+ * A capability that exports metrics. serve opens every provider of serve_providers[], samples
+ * each one every interval, asks it for its rows (serve_table.h), and renders them with the
+ * table; admission (serve_series.h) tells it which processes to forget. A provider whose BPF
+ * object cannot load exports nothing but sockscope_capability_up 0, unless serve cannot run
+ * without it.
+ */
+struct serve_provider {
+	const char *capability; /* as in serve_table.h and sockscope_capability_up */
+	const char *missing;	/* what stderr says is lost when it cannot load; NULL: required */
+	/* Loads and attaches; NULL with a message in err. */
+	void *(*open)(const struct serve *s, char *err, size_t len);
+	/* Reads the kernel's counters (before forgetting); -1 ends this refresh. */
+	int (*sample)(void *state);
+	/* Its rows, after forgetting; label values stay valid until the next call. */
+	void (*collect)(void *state, const struct serve *s, struct serve_rows *rows);
+	/* The name it saw a process under (SS_COMM_LEN bytes), or NULL; may be NULL. */
+	const char *(*comm)(void *state, uint32_t tgid);
+	void (*forget)(void *state, uint32_t tgid);
+	uint64_t (*lost)(void *state);
+	/* The way each hook was attached (for sockscope_attach_info). */
+	const struct ss_choice *(*choices)(void *state, size_t *n);
+	void (*describe)(void *state, FILE *f); /* under -v */
+	/* Sleeps up to timeout_ms, handling what comes meanwhile; may be NULL. */
+	void (*wait)(void *state, int timeout_ms);
+	void (*close)(void *state);
+};
+
+extern const struct serve_provider serve_io_provider, serve_conns_provider;
+
+/* One provider in a running serve. */
+struct serve_cap {
+	const struct serve_provider *p;
+	void *state; /* NULL when it could not load */
+	struct serve_rows rows;
+};
+
+#define SERVE_MAX_CAPS 8
 
 struct serve_listen {
 	struct sockaddr_storage addr;
@@ -31,52 +77,18 @@ struct serve {
 	const char *user;
 	uid_t uid;
 	gid_t gid;
-	double forget_after;
-	uint32_t max_series;	/* per-process series, all processes together */
-	bool srtt_per_process;	/* an RTT histogram per process, not one for the host */
-	struct ss_io *io;
-	struct ss_tcp *tcp;
+	struct serve_cap caps[SERVE_MAX_CAPS];
+	size_t ncaps;
+	struct serve_series series; /* --max-series, --forget-after, --srtt-per-process */
+	struct serve_rows self;	    /* serve's own metrics */
 	struct MHD_Daemon *httpd;
 	struct serve_guard guard;
 	pthread_mutex_t lock; /* guards text */
 	char *text[2];	      /* the latest exposition: [0] text 0.0.4, [1] OpenMetrics */
 	size_t text_len[2];
 	volatile int want_openmetrics; /* set once a scraper asks for it */
-	uint64_t forget_checked_ns;  /* the last liveness check of exported processes */
-	uint64_t owners_learnt_ns;   /* the last walk of the socket iterator */
-	struct htab admitted; /* processes whose series are exported */
-	struct htab refused;  /* processes turned away by --max-series */
-	struct htab forgotten; /* tgid -> when its series left (--forget-after) */
-	uint64_t refused_total;
-	uint32_t nexited; /* admitted processes that had exited at the last check */
-	uint64_t nseries; /* per-process series of the admitted processes */
-	/* the host's RTT histogram: what forgotten processes' connections added to it */
-	uint64_t srtt_base[SS_SRTT_BUCKETS + 1], srtt_base_sum;
 	double render_seconds;
 };
-
-struct prom;
-
-struct serve_admitted {
-	uint32_t tgid; /* key */
-	char comm[SS_COMM_LEN];
-	uint64_t alive_ns; /* CLOCK_MONOTONIC of the last time it was seen running */
-	bool exited;	   /* not running at the last check */
-	uint32_t nseries;  /* its series at the last refresh */
-};
-
-struct serve_refused {
-	uint32_t tgid; /* key */
-	bool alive;    /* running at the last look */
-};
-
-struct serve_forgotten {
-	uint32_t tgid; /* key */
-	uint64_t when_ns;
-};
-
-/* The whole exposition into p, of the processes in s->admitted. */
-void serve_render(struct serve *s, struct prom *p);
 
 /* "HOST:PORT", "[IPV6]:PORT" or ":PORT" into a socket address, names resolved; -1 with a
  * message on bad input. */
@@ -85,6 +97,9 @@ int serve_parse_listen(const char *arg, struct serve_listen *l, char *err, size_
 void serve_listen_text(struct serve_listen *l);
 /* Checks against the system: the user exists, the textfile can be written as that user. */
 int serve_check(struct serve *s, char *err, size_t len);
+/* Opens every provider; -1 with a message if a required one cannot load. */
+int serve_open_caps(struct serve *s, char *err, size_t len);
+void serve_close_caps(struct serve *s);
 /* Samples the counters, renders the exposition, publishes it and writes the textfile. */
 void serve_refresh(struct serve *s);
 void serve_metrics_free(struct serve *s);

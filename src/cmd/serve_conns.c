@@ -9,9 +9,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define TEN_S 10000000000ULL
+#define OWNERS_EVERY_NS 10000000000ULL /* ten seconds */
 
 struct conns_cap {
 	struct ss_tcp *tcp;
@@ -44,14 +43,6 @@ static void *conns_open(const struct serve *s, char *err, size_t len)
 	return c;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Owners of sockets that appeared without a hook seeing them are learnt by the socket
  * iterator, which walks every process's files: every ten seconds is enough for that.
@@ -60,13 +51,10 @@ static int conns_sample(void *state)
 {
 	struct conns_cap *c = state;
 	const struct ss_conn_row *rows;
-	uint64_t now = now_ns();
 	size_t n;
 
-	if (!c->owners_learnt_ns || now - c->owners_learnt_ns >= TEN_S) {
-		c->owners_learnt_ns = now;
+	if (series_due(&c->owners_learnt_ns, series_now_ns(), OWNERS_EVERY_NS))
 		ss_tcp_rows(c->tcp, &rows, &n);
-	}
 	return 0;
 }
 

@@ -328,19 +328,11 @@ static void render(struct serve *s, struct prom *p)
 	prom_end(p);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 void serve_refresh(struct serve *s)
 {
 	struct prom p[2];
 	int formats = s->want_openmetrics ? 2 : 1; /* OpenMetrics only once someone asked */
-	uint64_t t0 = now_ns();
+	uint64_t t0 = series_now_ns();
 
 	if (!gather(s))
 		return;
@@ -348,7 +340,7 @@ void serve_refresh(struct serve *s)
 		prom_init(&p[k], k == 1);
 		render(s, &p[k]);
 	}
-	s->render_seconds = (double)(now_ns() - t0) / 1e9;
+	s->render_seconds = (double)(series_now_ns() - t0) / 1e9;
 	for (int k = 0; k < formats; k++) {
 		if (p[k].oom) {
 			for (int j = 0; j < formats; j++)

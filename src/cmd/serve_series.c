@@ -59,7 +59,7 @@ const char *series_comm(const void *ss, uint32_t tgid)
 	return a ? a->comm : NULL;
 }
 
-static uint64_t now_ns(void)
+uint64_t series_now_ns(void)
 {
 	struct timespec ts;
 
@@ -135,7 +135,7 @@ static bool evict_exited(struct serve_series *ss)
 			old = a;
 	ss->nexited = old ? ss->nexited - 1 : 0;
 	if (old)
-		forget_now(ss, old->tgid, now_ns());
+		forget_now(ss, old->tgid, series_now_ns());
 	return old != NULL;
 }
 
@@ -189,7 +189,7 @@ static void admit(struct serve_series *ss, const struct serve_cost *c)
 		memcpy(a->comm, comm, SS_COMM_LEN);
 	else
 		proc_comm(c->tgid, a->comm);
-	a->alive_ns = now_ns();
+	a->alive_ns = series_now_ns();
 	a->nseries = c->n;
 	ss->nseries += c->n;
 }
@@ -256,8 +256,7 @@ bool series_admit(struct serve_series *ss, const struct serve_rows *const *sets,
 	return ss->dropped;
 }
 
-/* True, and *last set to now, when the work *last stands for is due again (or was never done). */
-static bool due(uint64_t *last, uint64_t now, uint64_t every)
+bool series_due(uint64_t *last, uint64_t now, uint64_t every)
 {
 	if (*last && now - *last < every)
 		return false;
@@ -300,13 +299,13 @@ static void forget_refused(struct serve_series *ss, uint64_t now, uint32_t *gone
  */
 void series_forget_gone(struct serve_series *ss)
 {
-	uint64_t now = now_ns(), grace = (uint64_t)(ss->forget_after * 1e9);
+	uint64_t now = series_now_ns(), grace = (uint64_t)(ss->forget_after * 1e9);
 	uint64_t every = grace / 10 < TEN_S ? grace / 10 : TEN_S;
 	struct serve_admitted *a;
 	uint32_t *gone;
 	size_t n = 0;
 
-	if (!due(&ss->checked_ns, now, every))
+	if (!series_due(&ss->checked_ns, now, every))
 		return;
 	gone = calloc(ss->admitted.len + ss->refused.len + 1, sizeof(*gone));
 	if (!gone)

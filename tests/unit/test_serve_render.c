@@ -195,31 +195,58 @@ static FILE *open_docs(void)
 	return f ? f : fopen("../../docs/metrics.md", "r");
 }
 
-/* Every metric docs/metrics.md lists is in the table with the type it says (info is written
- * as a gauge in text 0.0.4), and every metric of the table is in docs/metrics.md. */
+/* The labels column docs/metrics.md should have for metric m: "pid, comm, proto". A histogram
+ * per process only on request is written "(pid, comm with ...)", and not compared. */
+static void labels_of(int m, char *out, size_t len)
+{
+	const struct serve_metric_def *d = &serve_metrics[m];
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (d->per_process)
+		n += (size_t)snprintf(out + n, len - n, "pid, comm");
+	for (int k = 0; k < 2 && d->labels[k]; k++)
+		n += (size_t)snprintf(out + n, len - n, "%s%s", n ? ", " : "", d->labels[k]);
+}
+
+/* One row of docs/metrics.md's table: that the table has the metric, of that type (info is
+ * written as a gauge in text 0.0.4), with those labels. Returns the metric, or -1. */
+static int check_docs_row(const char *line)
+{
+	char name[128], type[32], labels[128] = "", want[128];
+	int m;
+
+	if (sscanf(line, "| `%127[a-z_]` | %31[a-z] | %127[^|]|", name, type, labels) < 2)
+		return -1;
+	m = serve_metric_find(name);
+	if (m < 0)
+		fail_msg("docs/metrics.md lists %s, which serve does not export", name);
+	assert_string_equal(type, strcmp(serve_metrics[m].type, "info") ? serve_metrics[m].type
+									: "gauge");
+	for (size_t n = strlen(labels); n && labels[n - 1] == ' '; n--)
+		labels[n - 1] = '\0';
+	labels_of(m, want, sizeof(want));
+	if (labels[0] != '(' && strcmp(labels, want))
+		fail_msg("%s: docs/metrics.md says labels '%s', serve has '%s'", name, labels, want);
+	return m;
+}
+
+/* Every metric docs/metrics.md lists is in the table, and every metric of the table is in
+ * docs/metrics.md. */
 static void test_table_matches_docs(void **state)
 {
 	bool documented[M_NMETRICS] = { false };
 	FILE *f = open_docs();
 	char line[1024];
+	int m;
 
 	(void)state;
 	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		char name[128], type[32];
-		int m;
-
-		if (sscanf(line, "| `%127[a-z_]` | %31[a-z] |", name, type) != 2)
-			continue;
-		m = serve_metric_find(name);
-		if (m < 0)
-			fail_msg("docs/metrics.md lists %s, which serve does not export", name);
-		assert_string_equal(type, strcmp(serve_metrics[m].type, "info") ?
-						  serve_metrics[m].type : "gauge");
-		documented[m] = true;
-	}
+	while (fgets(line, sizeof(line), f))
+		if ((m = check_docs_row(line)) >= 0)
+			documented[m] = true;
 	fclose(f);
-	for (int m = 0; m < M_NMETRICS; m++)
+	for (m = 0; m < M_NMETRICS; m++)
 		if (!documented[m])
 			fail_msg("%s is not in docs/metrics.md", serve_metrics[m].name);
 }

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * `serve`'s state, shared by the HTTP side (serve.c) and the metrics side (serve_metrics.c),
- * and the shape of a provider: the reader of one capability's BPF object, seen from serve
- * (serve_io.c, serve_conns.c). Below them, and knowing none of them: the metric table
- * (serve_table.h), the renderer (serve_render.h) and admission (serve_series.h).
+ * `serve`'s state, shared by the HTTP side (serve.c) and the metrics side (serve_metrics.c).
+ * Below them, and knowing nothing of serve: the providers (serve_provider.h: serve_io.c,
+ * serve_conns.c, over the readers of the BPF objects), and with no BPF at all the metric
+ * table (serve_table.h), the renderer (serve_render.h) and admission (serve_series.h).
  */
 #ifndef SS_SERVE_H
 #define SS_SERVE_H
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -18,42 +17,11 @@
 #include "../opts.h"
 #include "../sockscope.h"
 #include "serve_guard.h"
+#include "serve_provider.h"
 #include "serve_series.h"
 #include "serve_table.h"
 
 struct MHD_Daemon;
-struct serve;
-struct ss_choice;
-
-/*
- * A capability that exports metrics. serve opens every provider of serve_providers[], samples
- * each one every interval, asks it for its rows (serve_table.h), and renders them with the
- * table; admission (serve_series.h) tells it which processes to forget. A provider whose BPF
- * object cannot load exports nothing but sockscope_capability_up 0, unless serve cannot run
- * without it.
- */
-struct serve_provider {
-	const char *capability; /* as in serve_table.h and sockscope_capability_up */
-	const char *missing;	/* what stderr says is lost when it cannot load; NULL: required */
-	/* Loads and attaches; NULL with a message in err. */
-	void *(*open)(const struct serve *s, char *err, size_t len);
-	/* Reads the kernel's counters (before forgetting); -1 ends this refresh. */
-	int (*sample)(void *state);
-	/* Its rows, after forgetting; label values stay valid until the next call. */
-	void (*collect)(void *state, const struct serve *s, struct serve_rows *rows);
-	/* The name it saw a process under (SS_COMM_LEN bytes), or NULL; may be NULL. */
-	const char *(*comm)(void *state, uint32_t tgid);
-	void (*forget)(void *state, uint32_t tgid);
-	uint64_t (*lost)(void *state);
-	/* The way each hook was attached (for sockscope_attach_info). */
-	const struct ss_choice *(*choices)(void *state, size_t *n);
-	void (*describe)(void *state, FILE *f); /* under -v */
-	/* Sleeps up to timeout_ms, handling what comes meanwhile; may be NULL. */
-	void (*wait)(void *state, int timeout_ms);
-	void (*close)(void *state);
-};
-
-extern const struct serve_provider serve_io_provider, serve_conns_provider;
 
 /* One provider in a running serve. */
 struct serve_cap {

@@ -4,8 +4,10 @@
  * the kernel (tcpconn.h), and the host's RTT-at-close histogram, which keeps what the
  * connections of forgotten processes added to it so that it never goes back.
  */
-#include "serve.h"
+#include "serve_provider.h"
+#include "serve_series.h"
 #include "../tcpconn.h"
+#include "../lib/htab.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,7 @@ struct reason_name {
 	char *name;
 };
 
-static void *conns_open(const struct serve *s, char *err, size_t len)
+static void *conns_open(const struct ss_opts *o, char *err, size_t len)
 {
 	struct ss_tcp_handlers none = { 0 };
 	struct conns_cap *c = calloc(1, sizeof(*c));
@@ -34,7 +36,7 @@ static void *conns_open(const struct serve *s, char *err, size_t len)
 		free(c);
 		return NULL;
 	}
-	c->tcp = ss_tcp_open(&s->o, SS_TCP_TOTALS, &none, err, len);
+	c->tcp = ss_tcp_open(o, SS_TCP_TOTALS, &none, err, len);
 	if (!c->tcp) {
 		htab_free(&c->reasons);
 		free(c);
@@ -124,14 +126,13 @@ static void collect_base(struct conns_cap *c, struct serve_rows *rows)
 	serve_rows_add(rows, &r);
 }
 
-static void conns_collect(void *state, const struct serve *s, struct serve_rows *rows)
+static void conns_collect(void *state, struct serve_rows *rows)
 {
 	struct conns_cap *c = state;
 	struct ss_tcp_total_key *keys;
 	uint64_t *vals;
 	size_t n;
 
-	(void)s;
 	if (ss_tcp_totals(c->tcp, &keys, &vals, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {

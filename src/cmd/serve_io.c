@@ -3,12 +3,12 @@
  * serve's provider of the io capability: each process's bytes and calls, by protocol, from
  * io's monotonic per-process totals (io.h).
  */
-#include "serve.h"
+#include "serve_provider.h"
 #include "../io.h"
 
-static void *io_open(const struct serve *s, char *err, size_t len)
+static void *io_open(const struct ss_opts *o, char *err, size_t len)
 {
-	struct ss_io *io = ss_io_open(&s->o, err, len);
+	struct ss_io *io = ss_io_open(o, err, len);
 
 	/* the busiest closed connections are kept; the rest fold into their process */
 	if (io)
@@ -45,11 +45,10 @@ static void collect_proc(const struct ss_proc *pr, struct serve_rows *rows)
 	}
 }
 
-static void io_collect(void *state, const struct serve *s, struct serve_rows *rows)
+static void io_collect(void *state, struct serve_rows *rows)
 {
 	const struct ss_proc *pr;
 
-	(void)s;
 	for (size_t i = 0; (pr = htab_next(ss_io_procs(state), &i));)
 		collect_proc(pr, rows);
 }

@@ -217,7 +217,7 @@ int serve_open_caps(struct serve *s, char *err, size_t len)
 		struct serve_cap *c = &s->caps[s->ncaps++];
 
 		c->p = providers[i];
-		c->state = c->p->open(s, err, len);
+		c->state = c->p->open(&s->o, err, len);
 		if (!c->state && !c->p->missing)
 			return -1;
 		if (!c->state)
@@ -291,7 +291,7 @@ static bool collect_caps(struct serve *s)
 
 		serve_rows_clear(&c->rows);
 		if (c->state)
-			c->p->collect(c->state, s, &c->rows);
+			c->p->collect(c->state, &c->rows);
 		ok = ok && !c->rows.oom;
 	}
 	return ok;

@@ -43,7 +43,10 @@ LIBS      += $(CORE_LIBS)
 $(BUILD)/tests/test_%: CORE_OBJS += $(CORE_LIBS)
 # The interactive screen's model (src/tui): its curses side is with the app below.
 CORE_SRCS += src/tui/model.c src/tui/keys.c src/tui/cols.c
-APP_SRCS  := src/io.c src/tcpconn.c src/tracer.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c $(wildcard src/cmd/*.c)
+# serve's metric table, its renderer and its admission of series: no BPF (see serve_table.h).
+CORE_SRCS += src/cmd/serve_table.c src/cmd/serve_render.c src/cmd/serve_series.c
+APP_SRCS  := src/io.c src/tcpconn.c src/tracer.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c \
+	     $(filter-out $(CORE_SRCS),$(wildcard src/cmd/*.c))
 APP_SRCS  += src/tui/screen.c src/tui/draw.c src/tui/user.c
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))

@@ -11,16 +11,16 @@
  */
 #include "cmd.h"
 #include "serve.h"
-#include "../io.h"
 #include "../run.h"
 #include "../sys.h"
-#include "../tcpconn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +55,15 @@ static const struct opt_def serve_options[] = {
 	  .help = "also write the metrics to PATH every interval, atomically" },
 	{ "user", 0, OA_STRING, S(user), .metavar = "NAME",
 	  .help = "user to switch to after attaching (default nobody)" },
-	{ "forget-after", 0, OA_SECONDS, S(forget_after), .what = "forget-after", .metavar = "SECS",
+	{ "forget-after", 0, OA_SECONDS, S(series.forget_after), .what = "forget-after", .metavar = "SECS",
 	  .help = "drop the series of exited processes after SECS (300)" },
-	{ "max-series", 0, OA_UINT, S(max_series), .min = 1, .max = 1000000, .what = "series limit",
+	{ "max-series", 0, OA_UINT, S(series.max_series), .min = 1, .max = 1000000, .what = "series limit",
 	  .metavar = "N",
 	  .help = "export at most N per-process series (a process costs\n"
 		  "4 per protocol plus 1 per TCP counter that moved); the\n"
 		  "processes that do not fit are counted as refused\n"
 		  "(default 10000)" },
-	{ "srtt-per-process", 0, OA_FLAG, S(srtt_per_process),
+	{ "srtt-per-process", 0, OA_FLAG, S(series.hist_per_process),
 	  .help = "an RTT histogram per process (19 series each) instead\n"
 		  "of one for the host" },
 	{ 0 },
@@ -211,31 +211,32 @@ static int drop_root(struct serve *s, char *err, size_t len)
 
 static int start(struct serve *s, char *err, size_t len)
 {
-	struct ss_tcp_handlers none = { 0 };
-
-	s->io = ss_io_open(&s->o, err, len);
-	if (!s->io)
+	if (serve_open_caps(s, err, len))
 		return -1;
-	ss_io_keep_closed(s->io, 1024);
-	s->tcp = ss_tcp_open(&s->o, SS_TCP_TOTALS, &none, err, len);
-	/* the byte counters need only io: export them, and say what is missing (and as
-	 * sockscope_capability_up) rather than silence the exporter */
-	if (!s->tcp)
-		fprintf(stderr, "sockscope serve: no TCP metrics: %s\n", err);
 	if (start_http(s, err, len))
 		return -1;
 	/* owners of sockets older than us, while we may still read every process's files */
 	serve_refresh(s);
-	if (s->o.verbose) {
-		ss_io_describe(s->io, stderr);
-		if (s->tcp)
-			ss_tcp_describe(s->tcp, stderr);
-	}
+	for (size_t i = 0; s->o.verbose && i < s->ncaps; i++)
+		if (s->caps[i].state)
+			s->caps[i].p->describe(s->caps[i].state, stderr);
 	if (drop_root(s, err, len))
 		return -1;
 	/* ready: a service manager or a script waiting on the port can go on */
 	fprintf(stderr, "sockscope serve: listening on http://%s/metrics\n", s->listen.text);
 	return 0;
+}
+
+/* Until the next tick, in the first provider that has something to handle meanwhile. */
+static void wait_tick(struct serve *s, int timeout_ms)
+{
+	for (size_t i = 0; i < s->ncaps; i++) {
+		if (s->caps[i].state && s->caps[i].p->wait) {
+			s->caps[i].p->wait(s->caps[i].state, timeout_ms);
+			return;
+		}
+	}
+	poll(NULL, 0, timeout_ms);
 }
 
 static void run(struct serve *s)
@@ -244,7 +245,7 @@ static void run(struct serve *s)
 
 	run_clock_start(&clock, s->o.interval, s->o.duration);
 	while (!ss_stop && !run_clock_over(&clock)) {
-		ss_io_wait(s->io, run_clock_wait_ms(&clock));
+		wait_tick(s, run_clock_wait_ms(&clock));
 		if (run_clock_due(&clock)) {
 			serve_refresh(s);
 			guard_sweep(&s->guard);
@@ -258,8 +259,7 @@ static void stop(struct serve *s)
 {
 	if (s->httpd)
 		MHD_stop_daemon(s->httpd);
-	ss_tcp_close(s->tcp);
-	ss_io_close(s->io);
+	serve_close_caps(s);
 	serve_metrics_free(s);
 	pthread_mutex_destroy(&s->lock);
 	guard_free(&s->guard);
@@ -268,7 +268,8 @@ static void stop(struct serve *s)
 
 int cmd_serve(int argc, char **argv)
 {
-	struct serve s = { .user = "nobody", .forget_after = 300, .max_series = 10000 };
+	struct serve s = { .user = "nobody",
+			   .series = { .forget_after = 300, .max_series = 10000 } };
 	struct ss_cmd_opts cmd = { serve_options, &s };
 	char err[4096];
 	int ret = 0;

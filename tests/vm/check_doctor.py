@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Checks `sockscope doctor` output kept from a VM of the kernel matrix: in both its text and
-its JSON form, the counting hooks (sock_send, sock_recv) of `top, serve` and of `trace` must be
-USED in the expected attach mode, and each mode the matrix forces on this kernel must work.
+its JSON form, the counting hooks (sock_send, sock_recv) of io (the section that begins with
+`top`) and of trace (the one that begins with `trace`) must be USED in the expected attach mode, and each mode the matrix forces on this kernel must work.
 
     check_doctor.py DOCTOR.txt DOCTOR.json EXPECTED_MODE|- [MODE_THAT_MUST_WORK...]
 
@@ -12,7 +12,8 @@ import re
 import sys
 
 HOOKS = ("sock_send", "sock_recv")
-COMMANDS = ("top, serve", "trace")
+# each capability's section is named by the commands that load it, the first one its own
+COMMANDS = ("top", "trace")
 ROW = re.compile(r"^  (\S+)?\s+(tp_btf|raw_tp|fentry|kprobe|cgroup|tracepoint)\s+(USED|works|no)\b")
 
 
@@ -49,11 +50,12 @@ def check(form, table, want, states):
     bad = []
     for cmd in COMMANDS:
         for hook in HOOKS:
-            mine = {mode: st for (c, h, mode), st in table.items() if (c, h) == (cmd, hook)}
+            mine = {mode: st for (c, h, mode), st in table.items()
+                    if (c.split(", ")[0], h) == (cmd, hook)}
             used = [mode for mode, st in mine.items() if st == "USED"]
             ok = used == [want] if states == ("USED",) else mine.get(want) in states
             if not ok:
-                bad.append("%s %s: %s" % (cmd.split(",")[0], hook, " ".join(
+                bad.append("%s %s: %s" % (cmd, hook, " ".join(
                     "%s=%s" % kv for kv in sorted(mine.items())) or "not listed"))
     what = "uses" if states == ("USED",) else "can use"
     print("%s\tdoctor %s: sock_send, sock_recv (top, trace) %s %s\t%s" % (

@@ -28,26 +28,19 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -Wall 
 
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
-# Pure code, linked into the unit tests as well as the binary.
-CORE_SRCS := src/lib/htab.c src/out/escape.c src/out/fmt.c src/out/json.c src/out/table.c \
-	     src/opts.c src/agg.c src/run.c src/probe_names.c src/out/base64.c src/syscalls.c \
-	     src/out/prom.c src/lib/pkt.c src/out/pcapng.c src/out/pktfmt.c \
-	     src/lib/isn.c src/lib/acct.c src/opts_table.c
-# The HTTP/1.x core: libhttp-parser frames, src/proto/http.c pairs and times (docs/http-parser.md).
-# Its library is linked wherever the core is: the binary, the unit tests, the fuzz targets.
-CORE_SRCS += src/proto/http.c src/proto/http_frame.c
-# Output fields declared once: the tables that drive JSON, tables and --sort (records.h).
-CORE_SRCS += src/out/fields.c src/out/records.c
+# The folders are the architecture (docs/HACKING.md): a file is built by being in one.
+# Pure code, no BPF (src/core, the writers, the protocol parsers, the screen's model): linked
+# into the unit tests and fuzz targets as well as the binary. src/proto frames HTTP/1.x with
+# libhttp-parser (docs/http-parser.md), so that library goes wherever the core goes.
+CORE_SRCS := $(wildcard src/core/*.c src/writers/*.c src/proto/*.c) \
+	     src/tui/model.c src/tui/keys.c src/tui/cols.c
 CORE_LIBS := $(if $(filter 1,$(STATIC)),-l:libhttp_parser.a,-lhttp_parser)
 LIBS      += $(CORE_LIBS)
 $(BUILD)/tests/test_%: CORE_OBJS += $(CORE_LIBS)
-# The interactive screen's model (src/tui): its curses side is with the app below.
-CORE_SRCS += src/tui/model.c src/tui/keys.c src/tui/cols.c
-# serve's metric table, its renderer and its admission of series: no BPF (see serve_table.h).
-CORE_SRCS += src/cmd/serve_table.c src/cmd/serve_render.c src/cmd/serve_series.c
-APP_SRCS  := src/io.c src/tcpconn.c src/tracer.c src/loader.c src/probe.c src/sys.c src/hooks.c src/main.c \
-	     $(filter-out $(CORE_SRCS),$(wildcard src/cmd/*.c))
-APP_SRCS  += src/tui/screen.c src/tui/draw.c src/tui/user.c
+# The BPF side in user space: the attach framework, each BPF object's reader, the commands,
+# and the screen's curses side.
+APP_SRCS  := $(wildcard src/attach/*.c src/readers/*.c src/cmd/*.c) src/main.c \
+	     src/tui/screen.c src/tui/draw.c src/tui/user.c
 CORE_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(APP_SRCS))
 BIN       := $(BUILD)/sockscope

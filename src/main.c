@@ -5,7 +5,7 @@
  * cmd/cmd.c.
  */
 #include "cmd/cmd.h"
-#include "sys.h"
+#include "attach/sys.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,6 +93,6 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 			verbose++;
-	ss_libbpf_log_init(verbose);
+	sys_libbpf_log_init(verbose);
 	return c->run(argc - 1, argv + 1);
 }

@@ -29,7 +29,7 @@ int cmd_fail(const char *cmd, const char *msg)
 	return 1;
 }
 
-int cmd_parse(const char *name, struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd,
+int cmd_parse(const char *name, struct opts *o, unsigned groups, const struct cmd_opts *cmd,
 	      int argc, char **argv, void (*usage)(FILE *))
 {
 	char err[512];

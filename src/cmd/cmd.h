@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../agg.h"
-#include "../opts.h"
+#include "core/agg.h"
+#include "core/opts.h"
 
-struct ss_io;
+struct io_reader;
 
 int cmd_top(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
@@ -28,7 +28,7 @@ int cmd_doctor(int argc, char **argv);
  * the system. Returns CMD_GO to carry on, else the exit status (0 after --help, --version or
  * the --list-options dump, 2 on bad input, with the one-line message printed).
  */
-int cmd_parse(const char *name, struct ss_opts *o, unsigned groups, const struct ss_cmd_opts *cmd,
+int cmd_parse(const char *name, struct opts *o, unsigned groups, const struct cmd_opts *cmd,
 	      int argc, char **argv, void (*usage)(FILE *));
 
 /* "sockscope CMD: MSG" on stderr; returns 2 (bad input) or 1 (runtime failure). */
@@ -45,7 +45,7 @@ void cmd_version(void);
  * max_conns busiest connections and folds the others into one row per process. Returns -1
  * when out of memory.
  */
-int top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
+int top_summary(FILE *f, const struct io_reader *io, const struct agg *agg, bool json,
 		double seconds, uint64_t extra_lost, size_t max_conns);
 
 #endif

@@ -5,17 +5,17 @@
  * and resets; or, with --events, a stream of state changes, retransmits, resets, bad
  * checksums and drops, each attributed to the socket's owner.
  */
-#include "cmd.h"
-#include "conns_view.h"
-#include "../io.h"
-#include "../opts.h"
-#include "../run.h"
-#include "../sys.h"
-#include "../tcpconn.h"
-#include "../out/fmt.h"
-#include "../out/json.h"
-#include "../out/records.h"
-#include "../out/table.h"
+#include "cmd/cmd.h"
+#include "cmd/conns_view.h"
+#include "readers/io.h"
+#include "core/opts.h"
+#include "core/run.h"
+#include "attach/sys.h"
+#include "readers/conns.h"
+#include "writers/fmt.h"
+#include "writers/json.h"
+#include "writers/records.h"
+#include "writers/table.h"
 
 #include <netinet/in.h>
 #include <errno.h>
@@ -28,12 +28,12 @@
 #define CLEAR	     "\033[H\033[2J"
 
 struct conns {
-	struct ss_opts o;
+	struct opts o;
 	bool all, events;
 	int sort;      /* index into conn_columns */
 	bool sort_set; /* --sort given */
-	struct ss_tcp *tcp;
-	struct ss_io *io;
+	struct conns_reader *tcp;
+	struct io_reader *io;
 	struct conn_view *views; /* live rows of the last refresh, then closed ones */
 	size_t nviews, capviews;
 	const struct ss_conn_row *rows;
@@ -133,12 +133,12 @@ static int refresh(struct conns *c)
 	size_t n = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &c->mono_now);
-	if (ss_tcp_rows(c->tcp, &c->rows, &c->nrows)) {
+	if (conns_rows(c->tcp, &c->rows, &c->nrows)) {
 		fprintf(stderr, "sockscope conns: reading the socket table failed: %s\n",
 			strerror(errno));
 		return -1;
 	}
-	if (ss_io_sample(c->io) || grow_views(c, c->nrows + c->nclosed)) {
+	if (io_sample(c->io) || grow_views(c, c->nrows + c->nclosed)) {
 		fprintf(stderr, "sockscope conns: out of memory\n");
 		return -1;
 	}
@@ -192,7 +192,7 @@ static void show(struct conns *c)
 /* While events or final records are dropped: a line on stderr and, in JSON, a "lost" object. */
 static void report_lost(struct conns *c)
 {
-	uint64_t lost = ss_tcp_lost(c->tcp);
+	uint64_t lost = conns_lost(c->tcp);
 
 	if (lost == c->lost_reported)
 		return;
@@ -206,7 +206,7 @@ static void report_lost(struct conns *c)
 /* Events a stop left in the ring buffer are lost too, and said so, as trace says it. */
 static void report_unread(struct conns *c)
 {
-	uint64_t n = ss_tcp_unread(c->tcp);
+	uint64_t n = conns_unread(c->tcp);
 
 	if (!n)
 		return;
@@ -232,8 +232,8 @@ static void run(struct conns *c)
 	run_output_until(&clock);
 	if (c->events && refresh(c))
 		return; /* the table is what attributes events by address */
-	while (!ss_stop && !run_clock_over(&clock) && !run_output_closed()) {
-		ss_tcp_poll(c->tcp, c->events ? 50 : wait_ms(&clock));
+	while (!run_stop && !run_clock_over(&clock) && !run_output_closed()) {
+		conns_poll(c->tcp, c->events ? 50 : wait_ms(&clock));
 		if (run_output_gone(stdout))
 			break;
 		if (!run_clock_due(&clock))
@@ -251,7 +251,7 @@ static void run(struct conns *c)
 	if (run_output_gone(stdout))
 		return;
 	if (!ferror(stdout)) /* what the stalled output could not take is counted below */
-		ss_tcp_poll(c->tcp, 0);
+		conns_poll(c->tcp, 0);
 	report_lost(c);
 	if (c->events)
 		report_unread(c);
@@ -259,24 +259,24 @@ static void run(struct conns *c)
 
 static int start(struct conns *c, char *err, size_t len)
 {
-	struct ss_tcp_handlers h = { on_final, on_event, c };
+	struct conns_handlers h = { on_final, on_event, c };
 
-	c->io = ss_io_open(&c->o, err, len);
+	c->io = io_open(&c->o, err, len);
 	if (!c->io)
 		return -1;
 	/* -a shows closed connections' bytes as long as it runs: keep as many as it always did */
-	if (c->all && ss_io_keep_closed(c->io, 65536)) {
+	if (c->all && io_keep_closed(c->io, 65536)) {
 		snprintf(err, len, "out of memory");
 		return -1;
 	}
-	ss_io_linger_closed(c->io);
-	c->tcp = ss_tcp_open(&c->o, c->events ? SS_TCP_EVENTS : 0, &h, err, len);
+	io_linger_closed(c->io);
+	c->tcp = conns_open(&c->o, c->events ? CONNS_EVENTS : 0, &h, err, len);
 	if (!c->tcp)
 		return -1;
 	c->mono_to_real = mono_to_real_ns();
 	if (c->o.verbose) {
-		ss_io_describe(c->io, stderr);
-		ss_tcp_describe(c->tcp, stderr);
+		io_describe(c->io, stderr);
+		conns_describe(c->tcp, stderr);
 	}
 	return 0;
 }
@@ -304,7 +304,7 @@ static int conflict(const struct conns *c, char *err, size_t len)
 int cmd_conns(int argc, char **argv)
 {
 	struct conns c = { .sort = conn_column("pid") };
-	struct ss_cmd_opts cmd = { conns_options, &c };
+	struct cmd_opts cmd = { conns_options, &c };
 	char err[4096];
 	int ret = 0;
 
@@ -329,8 +329,8 @@ int cmd_conns(int argc, char **argv)
 		run(&c);
 	}
 	run_output_end("conns");
-	ss_tcp_close(c.tcp);
-	ss_io_close(c.io);
+	conns_close(c.tcp);
+	io_close(c.io);
 	free(c.views);
 	free(c.closed);
 	opts_free(&c.o);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* How `conns` presents TCP sockets and their events: see conns_view.h. */
-#include "conns_view.h"
-#include "../io.h"
-#include "../tcpconn.h"
-#include "../out/fmt.h"
-#include "../out/json.h"
-#include "../out/records.h"
-#include "../out/table.h"
+#include "cmd/conns_view.h"
+#include "readers/io.h"
+#include "readers/conns.h"
+#include "writers/fmt.h"
+#include "writers/json.h"
+#include "writers/records.h"
+#include "writers/table.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -131,11 +131,11 @@ static void view_value(void *row, int field, struct fval *v)
 		view_text(vr, field, v);
 }
 
-void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct ss_io *io,
+void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct io_reader *io,
 		    const struct timespec *now)
 {
 	uint64_t now_ns = (uint64_t)now->tv_sec * 1000000000ULL + (uint64_t)now->tv_nsec;
-	const struct ss_conn *c = ss_io_find(io, r->sock_id, r->pid);
+	const struct sock_acct *c = io_find(io, r->sock_id, r->pid);
 
 	memset(v, 0, sizeof(*v));
 	v->r = *r;
@@ -313,16 +313,16 @@ static bool owned_by(struct ss_conn_event *e, uint32_t pid, const char *comm)
 }
 
 bool conn_event_attribute(struct ss_conn_event *e, const struct conn_view *v, size_t n,
-			  struct ss_io *io)
+			  struct io_reader *io)
 {
-	const struct ss_conn *c;
+	const struct sock_acct *c;
 
 	if (e->pid)
 		return true;
 	for (size_t i = 0; i < n; i++)
 		if (same_ends(&v[i].r.a, &e->a))
 			return owned_by(e, v[i].r.pid, v[i].r.comm);
-	for (size_t i = 0; (c = htab_next(ss_io_conns(io), &i));)
+	for (size_t i = 0; (c = htab_next(io_socks(io), &i));)
 		if (c->rec.a.proto == IPPROTO_TCP && same_ends(&c->rec.a, &e->a))
 			return owned_by(e, c->key.tgid, c->rec.comm);
 	/* a connection still in the accept queue is no process's yet but its listener's */
@@ -469,7 +469,7 @@ static void kind_value(void *row, int field, struct fval *v)
 }
 
 void conn_event_print(FILE *f, const struct ss_conn_event *ev, bool json, int64_t mono_to_real,
-		      const struct conn_view *v, size_t n, struct ss_io *io)
+		      const struct conn_view *v, size_t n, struct io_reader *io)
 {
 	struct ss_conn_event e = *ev;
 	struct event_row er = { &e };

@@ -2,7 +2,7 @@
 /*
  * How `conns` presents a TCP socket: one view per socket joining the kernel's row with the
  * owner's byte counters; the table, JSON lines and --sort, all driven by the conn record's
- * fields (src/out/records.c); and events.
+ * fields (src/writers/records.c); and events.
  */
 #ifndef SS_CONNS_VIEW_H
 #define SS_CONNS_VIEW_H
@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../sockscope.h"
+#include "sockscope.h"
 
-struct ss_io;
+struct io_reader;
 
 struct conn_view {
 	struct ss_conn_row r;
@@ -28,7 +28,7 @@ int conn_column(const char *name);
 /* Every name --sort takes, comma-separated, as much as fits in buf. */
 void conn_columns_list(char *buf, size_t len);
 
-void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct ss_io *io,
+void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct io_reader *io,
 		    const struct timespec *mono_now);
 /* Roles of sockets whose birth was not seen: listeners, then sockets on a listener's port. */
 void conn_views_roles(struct conn_view *v, size_t n);
@@ -42,9 +42,9 @@ void conn_views_json(FILE *f, const struct conn_view *v, size_t n, const struct 
  * the listener of a connection not accepted yet); false when nobody matches.
  */
 bool conn_event_attribute(struct ss_conn_event *e, const struct conn_view *v, size_t n,
-			  struct ss_io *io);
+			  struct io_reader *io);
 /* One event; an event without an owner is matched by address to a known socket. */
 void conn_event_print(FILE *f, const struct ss_conn_event *e, bool json, int64_t mono_to_real,
-		      const struct conn_view *v, size_t n, struct ss_io *io);
+		      const struct conn_view *v, size_t n, struct io_reader *io);
 
 #endif

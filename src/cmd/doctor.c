@@ -3,15 +3,15 @@
  * `sockscope doctor`: what this machine offers and what each subcommand would attach, so that
  * a user on an unusual kernel learns why something will not work before trying it.
  */
-#include "cmd.h"
-#include "../io.h"
-#include "../loader.h"
-#include "../tcpconn.h"
-#include "../tracer.h"
-#include "../opts.h"
-#include "../probe.h"
-#include "../sys.h"
-#include "../out/json.h"
+#include "cmd/cmd.h"
+#include "readers/io.h"
+#include "attach/capability.h"
+#include "readers/conns.h"
+#include "readers/tracer.h"
+#include "core/opts.h"
+#include "attach/probe.h"
+#include "attach/sys.h"
+#include "writers/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,17 +47,17 @@ static const char *fs_state(const char *path, long magic)
 }
 
 /* The capabilities, in the order doctor shows them. */
-static const struct ld_cap *const caps[] = { &ss_io_cap, &ss_tracer_cap, &ss_tcp_cap };
+static const struct capability *const caps[] = { &io_cap, &tracer_cap, &conns_cap };
 
 /* One hook of a capability, under the subcommands that attach it. */
 struct hook_use {
-	const struct ss_hook *hook;
+	const struct hook *hook;
 	char cmds[128]; /* "conns, serve" */
 	char note[160]; /* "conns --events and serve only"; empty when every load attaches it */
 };
 
 /* What the subcommands loading a capability so are called: "conns --events". */
-static const char *use_label(const struct ld_use *u, char *buf, size_t len)
+static const char *use_label(const struct cap_use *u, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s", u->cmds, u->variant ? " " : "", u->variant ? u->variant : "");
 	return buf;
@@ -94,19 +94,19 @@ static void add_note(char *note, size_t len, const char *label, bool last)
 		 last ? " only" : "");
 }
 
-/* Which loads of cap attach its hook h: by their flags (ld_hook.only). */
-static void hook_use(const struct ld_cap *cap, const struct ld_hook *h, struct hook_use *u)
+/* Which loads of cap attach its hook h: by their flags (cap_hook.only). */
+static void hook_use(const struct capability *cap, const struct cap_hook *h, struct hook_use *u)
 {
-	const struct ld_use *use;
+	const struct cap_use *use;
 	size_t n = 0, all = 0, k = 0;
 	char label[128];
 
 	u->hook = h->hook;
 	u->cmds[0] = u->note[0] = '\0';
 	for (use = cap->uses; use->cmds; use++, all++)
-		n += ld_hook_for(h, use->flags);
+		n += cap_hook_for(h, use->flags);
 	for (use = cap->uses; use->cmds; use++) {
-		if (!ld_hook_for(h, use->flags))
+		if (!cap_hook_for(h, use->flags))
 			continue;
 		add_names(u->cmds, sizeof(u->cmds), use->cmds);
 		if (n < all)
@@ -115,7 +115,7 @@ static void hook_use(const struct ld_cap *cap, const struct ld_hook *h, struct h
 	}
 }
 
-static void json_way(const struct hook_use *u, const struct ss_way *w, bool ok, bool used,
+static void json_way(const struct hook_use *u, const struct hook_way *w, bool ok, bool used,
 		     const char *why)
 {
 	struct jw j;
@@ -124,7 +124,7 @@ static void json_way(const struct hook_use *u, const struct ss_way *w, bool ok, 
 	jw_str(&j, "type", "hook");
 	jw_str(&j, "commands", u->cmds);
 	jw_str(&j, "hook", u->hook->name);
-	jw_str(&j, "mode", ss_mode_name(w->mode));
+	jw_str(&j, "mode", attach_mode_name(w->mode));
 	jw_bool(&j, "works", ok);
 	jw_bool(&j, "used", used);
 	if (!ok)
@@ -146,15 +146,15 @@ static const char *const cap_keys[4] = { "cap_bpf", "cap_perfmon", "cap_net_admi
 
 static void look_at_machine(struct machine *m)
 {
-	const int caps[4] = { SS_CAP_BPF, SS_CAP_PERFMON, SS_CAP_NET_ADMIN, SS_CAP_SYS_ADMIN };
+	const int caps[4] = { SYS_CAP_BPF, SYS_CAP_PERFMON, SYS_CAP_NET_ADMIN, SYS_CAP_SYS_ADMIN };
 
 	uname(&m->u);
-	m->btf = ss_have_vmlinux_btf();
+	m->btf = sys_have_vmlinux_btf();
 	for (int i = 0; i < 4; i++)
-		m->cap[i] = ss_has_cap(caps[i]);
+		m->cap[i] = sys_has_cap(caps[i]);
 	m->tracefs = fs_state("/sys/kernel/tracing", TRACEFS_MAGIC);
 	m->bpffs = fs_state("/sys/fs/bpf", BPF_FS_MAGIC);
-	if (!ss_find_mount("cgroup2", m->cgroup, sizeof(m->cgroup)))
+	if (!sys_find_mount("cgroup2", m->cgroup, sizeof(m->cgroup)))
 		m->cgroup[0] = '\0';
 }
 
@@ -203,22 +203,26 @@ static void show_machine(bool json)
 /* One hook: every way to attach it, the first that works being the one used. */
 static bool show_hook(const struct hook_use *u, bool json)
 {
-	const struct ss_hook *hk = u->hook;
+	const struct hook *hk = u->hook;
 	bool chosen = false;
 
-	for (int i = 0; i < SS_MAX_WAYS && hk->ways[i].progs; i++) {
-		const struct ss_way *w = &hk->ways[i];
+	for (int i = 0; i < HOOK_MAX_WAYS && hk->ways[i].progs; i++) {
+		const struct hook_way *w = &hk->ways[i];
 		bool skip[16];
 		char why[256], targets[512];
-		bool ok = !ss_probe_way(w, skip, why, sizeof(why));
+		bool ok = !probe_way(w, skip, why, sizeof(why));
 		bool use = ok && !chosen;
 
 		chosen |= ok;
 		if (json)
 			json_way(u, w, ok, use, why);
 		else
-			printf("  %-13s %-10s %-7s %s\n", i ? "" : hk->name, ss_mode_name(w->mode),
-			       use ? "USED" : ok ? "works" : "no", ok ? ld_targets(w, skip, targets, sizeof(targets)) : why);
+			printf("  %-13s %-10s %-7s %s\n", i ? "" : hk->name,
+			       attach_mode_name(w->mode),
+			       use  ? "USED"
+			       : ok ? "works"
+				    : "no",
+			       ok ? cap_targets(w, skip, targets, sizeof(targets)) : why);
 	}
 	if (!json && (u->note[0] || !chosen))
 		printf("  %-13s (%s)\n", "", u->note[0] ? u->note : "NO WAY TO ATTACH: unavailable");
@@ -247,11 +251,11 @@ static bool show_hooks(bool json)
 }
 
 /* One capability, loaded as some subcommands would load it, and dropped. */
-static bool show_object(const struct ld_cap *cap, const struct ld_use *use,
-			const struct ss_opts *o, bool json)
+static bool show_object(const struct capability *cap, const struct cap_use *use,
+			const struct opts *o, bool json)
 {
 	char err[512] = "", label[128], *hint;
-	bool ok = !ld_try_load(cap, o, use->flags, err, sizeof(err));
+	bool ok = !cap_try_load(cap, o, use->flags, err, sizeof(err));
 
 	if ((hint = strstr(err, "; run 'sockscope doctor'")))
 		*hint = '\0'; /* we are the doctor */
@@ -278,7 +282,7 @@ static bool show_object(const struct ld_cap *cap, const struct ld_use *use,
  * A hook that attaches proves little if the verifier refuses the program that would use
  * it: every object is loaded for real, in each way its subcommands load it, and dropped.
  */
-static bool show_objects(const struct ss_opts *o, bool json)
+static bool show_objects(const struct opts *o, bool json)
 {
 	bool all = true;
 
@@ -286,14 +290,14 @@ static bool show_objects(const struct ss_opts *o, bool json)
 		printf("\nBPF objects, loaded as each subcommand would (not attached):\n"
 		       "  %-7s %-26s %-7s %s\n", "OBJECT", "FOR", "STATE", "WHY NOT");
 	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++)
-		for (const struct ld_use *use = caps[c]->uses; use->cmds; use++)
+		for (const struct cap_use *use = caps[c]->uses; use->cmds; use++)
 			all &= show_object(caps[c], use, o, json);
 	return all;
 }
 
 int cmd_doctor(int argc, char **argv)
 {
-	struct ss_opts o;
+	struct opts o;
 	char err[512];
 	bool ok;
 	int ret;
@@ -301,16 +305,16 @@ int cmd_doctor(int argc, char **argv)
 	opts_init(&o);
 	if ((ret = cmd_parse("doctor", &o, OPTS_OUTPUT, NULL, argc, argv, usage)) != CMD_GO)
 		return ret;
-	ss_libbpf_log_init(o.verbose);
+	sys_libbpf_log_init(o.verbose);
 	show_machine(o.json);
-	if (ss_check_privileges(err, sizeof(err))) {
+	if (sys_check_privileges(err, sizeof(err))) {
 		fflush(stdout);
 		fprintf(stderr, "sockscope doctor: cannot probe the hooks: %s\n", err);
 		return 1;
 	}
 	ok = show_hooks(o.json);
 	ok &= show_objects(&o, o.json);
-	ss_probe_cleanup();
-	ss_unmount_ours();
+	probe_cleanup();
+	sys_unmount_ours();
 	return ok ? 0 : 1;
 }

@@ -13,10 +13,10 @@
  * (their whole life was counted), and only once the counts and the kernel have both held
  * still for an interval, so that a call in flight between the two reads is not a mismatch.
  */
-#include "kcheck.h"
-#include "../tcpconn.h"
-#include "../out/fmt.h"
-#include "../out/json.h"
+#include "cmd/kcheck.h"
+#include "readers/conns.h"
+#include "writers/fmt.h"
+#include "writers/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +31,7 @@ struct sock_sum {
 };
 
 struct kcheck {
-	struct ss_tcp *tcp;
+	struct conns_reader *tcp;
 	struct htab old;  /* sockets alive at start: not checked */
 	struct htab sums; /* per-call sums by socket */
 	struct htab prev; /* each socket's numbers at the previous check */
@@ -62,10 +62,10 @@ static bool kernel_bytes(const struct ss_conn_row *r, uint64_t out[2])
 	return true;
 }
 
-struct kcheck *kcheck_open(const struct ss_opts *o, char *err, size_t len)
+struct kcheck *kcheck_open(const struct opts *o, char *err, size_t len)
 {
 	struct kcheck *k = calloc(1, sizeof(*k));
-	struct ss_tcp_handlers none = { 0 };
+	struct conns_handlers none = { 0 };
 	const struct ss_conn_row *rows;
 	size_t n;
 
@@ -77,8 +77,8 @@ struct kcheck *kcheck_open(const struct ss_opts *o, char *err, size_t len)
 		kcheck_close(k);
 		return NULL;
 	}
-	k->tcp = ss_tcp_open(o, 0, &none, err, len);
-	if (!k->tcp || ss_tcp_rows(k->tcp, &rows, &n)) {
+	k->tcp = conns_open(o, 0, &none, err, len);
+	if (!k->tcp || conns_rows(k->tcp, &rows, &n)) {
 		if (k->tcp)
 			snprintf(err, len, "cannot read the TCP socket table");
 		kcheck_close(k);
@@ -92,7 +92,7 @@ struct kcheck *kcheck_open(const struct ss_opts *o, char *err, size_t len)
 /* Each socket's per-call sums, over every process that used it, into k->sums. */
 static void sum_counted(struct kcheck *k, const struct htab *conns)
 {
-	const struct ss_conn *c;
+	const struct sock_acct *c;
 
 	htab_clear(&k->sums);
 	for (size_t i = 0; (c = htab_next(conns, &i));) {
@@ -160,7 +160,7 @@ int kcheck_run(struct kcheck *k, const struct htab *conns, FILE *f, bool json)
 	struct htab tmp;
 	size_t n;
 
-	if (ss_tcp_rows(k->tcp, &rows, &n))
+	if (conns_rows(k->tcp, &rows, &n))
 		return -1;
 	sum_counted(k, conns);
 	htab_clear(&k->now);
@@ -207,7 +207,7 @@ void kcheck_close(struct kcheck *k)
 {
 	if (!k)
 		return;
-	ss_tcp_close(k->tcp);
+	conns_close(k->tcp);
 	htab_free(&k->old);
 	htab_free(&k->sums);
 	htab_free(&k->prev);

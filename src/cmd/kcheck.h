@@ -6,12 +6,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../io.h"
+#include "readers/io.h"
 
 struct kcheck;
 
 /* Loads conns' socket iterator and notes the sockets that predate us (not checked). */
-struct kcheck *kcheck_open(const struct ss_opts *o, char *err, size_t len);
+struct kcheck *kcheck_open(const struct opts *o, char *err, size_t len);
 /* Compares each settled socket; prints a line (or JSON object) for each new disagreement. */
 int kcheck_run(struct kcheck *k, const struct htab *conns, FILE *f, bool json);
 void kcheck_summary(const struct kcheck *k, FILE *f, bool json);

@@ -9,10 +9,10 @@
  * loading and attaching, serve drops root for an unprivileged user: the BPF maps stay
  * reachable through the file descriptors and mappings it already holds.
  */
-#include "cmd.h"
-#include "serve.h"
-#include "../run.h"
-#include "../sys.h"
+#include "cmd/cmd.h"
+#include "cmd/serve.h"
+#include "core/run.h"
+#include "attach/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -244,7 +244,7 @@ static void run(struct serve *s)
 	struct run_clock clock;
 
 	run_clock_start(&clock, s->o.interval, s->o.duration);
-	while (!ss_stop && !run_clock_over(&clock)) {
+	while (!run_stop && !run_clock_over(&clock)) {
 		wait_tick(s, run_clock_wait_ms(&clock));
 		if (run_clock_due(&clock)) {
 			serve_refresh(s);
@@ -270,7 +270,7 @@ int cmd_serve(int argc, char **argv)
 {
 	struct serve s = { .user = "nobody",
 			   .series = { .forget_after = 300, .max_series = 10000 } };
-	struct ss_cmd_opts cmd = { serve_options, &s };
+	struct cmd_opts cmd = { serve_options, &s };
 	char err[4096];
 	int ret = 0;
 
@@ -284,7 +284,7 @@ int cmd_serve(int argc, char **argv)
 		return ret;
 	}
 	/* before the checks made as --user, which only a privileged process can make */
-	if (ss_check_privileges(err, sizeof(err))) {
+	if (sys_check_privileges(err, sizeof(err))) {
 		stop(&s);
 		return cmd_fail("serve", err);
 	}

@@ -14,12 +14,12 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "../opts.h"
-#include "../sockscope.h"
-#include "serve_guard.h"
-#include "serve_provider.h"
-#include "serve_series.h"
-#include "serve_table.h"
+#include "core/opts.h"
+#include "sockscope.h"
+#include "cmd/serve_guard.h"
+#include "cmd/serve_provider.h"
+#include "core/serve_series.h"
+#include "core/serve_table.h"
 
 struct MHD_Daemon;
 
@@ -39,7 +39,7 @@ struct serve_listen {
 };
 
 struct serve {
-	struct ss_opts o;
+	struct opts o;
 	struct serve_listen listen;
 	const char *textfile;
 	const char *user;

@@ -1,21 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * serve's provider of the conns capability: the per-process TCP counters conns.bpf.c keeps in
- * the kernel (tcpconn.h), and the host's RTT-at-close histogram, which keeps what the
+ * the kernel (readers/conns.h), and the host's RTT-at-close histogram, which keeps what the
  * connections of forgotten processes added to it so that it never goes back.
  */
-#include "serve_provider.h"
-#include "serve_series.h"
-#include "../tcpconn.h"
-#include "../lib/htab.h"
+#include "cmd/serve_provider.h"
+#include "core/serve_series.h"
+#include "readers/conns.h"
+#include "core/htab.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define OWNERS_EVERY_NS 10000000000ULL /* ten seconds */
 
-struct conns_cap {
-	struct ss_tcp *tcp;
+struct prov_conns {
+	struct conns_reader *tcp;
 	uint64_t srtt_base[SS_SRTT_BUCKETS + 1], srtt_base_sum; /* of forgotten processes */
 	uint64_t owners_learnt_ns; /* the last walk of the socket iterator */
 	struct htab reasons; /* drop reason -> its name: drop_reason_name reuses its buffer */
@@ -26,17 +26,17 @@ struct reason_name {
 	char *name;
 };
 
-static void *conns_open(const struct ss_opts *o, char *err, size_t len)
+static void *prov_conns_open(const struct opts *o, char *err, size_t len)
 {
-	struct ss_tcp_handlers none = { 0 };
-	struct conns_cap *c = calloc(1, sizeof(*c));
+	struct conns_handlers none = { 0 };
+	struct prov_conns *c = calloc(1, sizeof(*c));
 
 	if (!c || htab_init(&c->reasons, sizeof(uint32_t), sizeof(struct reason_name))) {
 		snprintf(err, len, "out of memory");
 		free(c);
 		return NULL;
 	}
-	c->tcp = ss_tcp_open(o, SS_TCP_TOTALS, &none, err, len);
+	c->tcp = conns_open(o, CONNS_TOTALS, &none, err, len);
 	if (!c->tcp) {
 		htab_free(&c->reasons);
 		free(c);
@@ -49,18 +49,18 @@ static void *conns_open(const struct ss_opts *o, char *err, size_t len)
  * Owners of sockets that appeared without a hook seeing them are learnt by the socket
  * iterator, which walks every process's files: every ten seconds is enough for that.
  */
-static int conns_sample(void *state)
+static int prov_conns_sample(void *state)
 {
-	struct conns_cap *c = state;
+	struct prov_conns *c = state;
 	const struct ss_conn_row *rows;
 	size_t n;
 
 	if (series_due(&c->owners_learnt_ns, series_now_ns(), OWNERS_EVERY_NS))
-		ss_tcp_rows(c->tcp, &rows, &n);
+		conns_rows(c->tcp, &rows, &n);
 	return 0;
 }
 
-static const char *reason_name(struct conns_cap *c, unsigned reason)
+static const char *reason_name(struct prov_conns *c, unsigned reason)
 {
 	struct reason_name *r = htab_find(&c->reasons, &reason);
 	bool created;
@@ -77,7 +77,7 @@ static const char *reason_name(struct conns_cap *c, unsigned reason)
 }
 
 /* The metric and label value of a counter's key; false for a kind serve does not export. */
-static bool key_row(struct conns_cap *c, const struct ss_tcp_total_key *k, struct serve_row *r)
+static bool key_row(struct prov_conns *c, const struct ss_tcp_total_key *k, struct serve_row *r)
 {
 	static const char *const retrans[] = { "fast", "timeout", "other" };
 
@@ -112,7 +112,7 @@ static bool key_row(struct conns_cap *c, const struct ss_tcp_total_key *k, struc
 }
 
 /* The host's part of the histogram: what forgotten processes' connections added. */
-static void collect_base(struct conns_cap *c, struct serve_rows *rows)
+static void collect_base(struct prov_conns *c, struct serve_rows *rows)
 {
 	struct serve_row r = { .metric = M_TCP_SRTT, .owner = SERVE_HOST };
 
@@ -126,14 +126,14 @@ static void collect_base(struct conns_cap *c, struct serve_rows *rows)
 	serve_rows_add(rows, &r);
 }
 
-static void conns_collect(void *state, struct serve_rows *rows)
+static void prov_conns_collect(void *state, struct serve_rows *rows)
 {
-	struct conns_cap *c = state;
+	struct prov_conns *c = state;
 	struct ss_tcp_total_key *keys;
 	uint64_t *vals;
 	size_t n;
 
-	if (ss_tcp_totals(c->tcp, &keys, &vals, &n))
+	if (conns_totals(c->tcp, &keys, &vals, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {
 		/* pid 0 carries what could not be attributed to a process */
@@ -147,14 +147,14 @@ static void conns_collect(void *state, struct serve_rows *rows)
 }
 
 /* The host's RTT histogram keeps what a forgotten process's connections added to it. */
-static void conns_forget(void *state, uint32_t tgid)
+static void prov_conns_forget(void *state, uint32_t tgid)
 {
-	struct conns_cap *c = state;
+	struct prov_conns *c = state;
 	struct ss_tcp_total_key *keys;
 	uint64_t *vals;
 	size_t n;
 
-	if (!ss_tcp_totals(c->tcp, &keys, &vals, &n)) {
+	if (!conns_totals(c->tcp, &keys, &vals, &n)) {
 		for (size_t i = 0; i < n; i++) {
 			if (keys[i].tgid != tgid)
 				continue;
@@ -164,30 +164,30 @@ static void conns_forget(void *state, uint32_t tgid)
 				c->srtt_base_sum += vals[i];
 		}
 	}
-	ss_tcp_forget(c->tcp, tgid);
+	conns_forget(c->tcp, tgid);
 }
 
-static uint64_t conns_lost(void *state)
+static uint64_t prov_conns_lost(void *state)
 {
-	return ss_tcp_lost(((struct conns_cap *)state)->tcp);
+	return conns_lost(((struct prov_conns *)state)->tcp);
 }
 
-static const struct ss_choice *conns_choices(void *state, size_t *n)
+static const struct hook_choice *prov_conns_choices(void *state, size_t *n)
 {
-	return ss_tcp_choices(((struct conns_cap *)state)->tcp, n);
+	return conns_choices(((struct prov_conns *)state)->tcp, n);
 }
 
-static void conns_describe(void *state, FILE *f)
+static void prov_conns_describe(void *state, FILE *f)
 {
-	ss_tcp_describe(((struct conns_cap *)state)->tcp, f);
+	conns_describe(((struct prov_conns *)state)->tcp, f);
 }
 
-static void conns_close(void *state)
+static void prov_conns_close(void *state)
 {
-	struct conns_cap *c = state;
+	struct prov_conns *c = state;
 	struct reason_name *r;
 
-	ss_tcp_close(c->tcp);
+	conns_close(c->tcp);
 	for (size_t i = 0; (r = htab_next(&c->reasons, &i));)
 		free(r->name);
 	htab_free(&c->reasons);
@@ -198,12 +198,12 @@ static void conns_close(void *state)
 const struct serve_provider serve_conns_provider = {
 	.capability = "conns",
 	.missing = "no TCP metrics",
-	.open = conns_open,
-	.sample = conns_sample,
-	.collect = conns_collect,
-	.forget = conns_forget,
-	.lost = conns_lost,
-	.choices = conns_choices,
-	.describe = conns_describe,
-	.close = conns_close,
+	.open = prov_conns_open,
+	.sample = prov_conns_sample,
+	.collect = prov_conns_collect,
+	.forget = prov_conns_forget,
+	.lost = prov_conns_lost,
+	.choices = prov_conns_choices,
+	.describe = prov_conns_describe,
+	.close = prov_conns_close,
 };

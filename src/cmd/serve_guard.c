@@ -7,7 +7,7 @@
  * is answered from memory at once, so it is never the one to go. libmicrohttpd's own limit
  * is twice ours, so that a newcomer always reaches guard_accept while the evicted close.
  */
-#include "serve_guard.h"
+#include "cmd/serve_guard.h"
 
 #include <netinet/in.h>
 #include <string.h>

@@ -4,10 +4,10 @@
  * (serve_series.c), the exposition rendered from the providers' rows and serve's own, and
  * published to the scrapers and the atomic --textfile. Also the checks of its options.
  */
-#include "serve.h"
-#include "serve_render.h"
-#include "../out/prom.h"
-#include "../probe.h"
+#include "cmd/serve.h"
+#include "writers/serve_render.h"
+#include "writers/prom.h"
+#include "attach/probe.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -246,14 +246,14 @@ static void self_row(struct serve *s, int metric, const char *l0, const char *l1
 
 static void collect_attach(struct serve *s, const struct serve_cap *c)
 {
-	const struct ss_choice *ch;
+	const struct hook_choice *ch;
 	size_t n;
 
 	ch = c->p->choices(c->state, &n);
 	for (size_t i = 0; i < n; i++)
 		if (ch[i].way >= 0)
 			self_row(s, M_ATTACH_INFO, ch[i].hook->name,
-				 ss_mode_name(ch[i].hook->ways[ch[i].way].mode), 1);
+				 attach_mode_name(ch[i].hook->ways[ch[i].way].mode), 1);
 }
 
 /* serve's own metrics: of its providers, of admission, and of itself. */

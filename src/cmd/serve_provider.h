@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "serve_table.h"
+#include "core/serve_table.h"
 
-struct ss_opts;
-struct ss_choice;
+struct opts;
+struct hook_choice;
 
 /*
  * A capability that exports metrics. serve opens every provider of its list, samples each
@@ -28,7 +28,7 @@ struct serve_provider {
 	const char *capability; /* as in serve_table.h and sockscope_capability_up */
 	const char *missing;	/* what stderr says is lost when it cannot load; NULL: required */
 	/* Loads and attaches; NULL with a message in err. */
-	void *(*open)(const struct ss_opts *o, char *err, size_t len);
+	void *(*open)(const struct opts *o, char *err, size_t len);
 	/* Reads the kernel's counters (before forgetting); -1 ends this refresh. */
 	int (*sample)(void *state);
 	/* Its rows, after forgetting; label values stay valid until the next call. */
@@ -38,7 +38,7 @@ struct serve_provider {
 	void (*forget)(void *state, uint32_t tgid);
 	uint64_t (*lost)(void *state);
 	/* The way each hook was attached (for sockscope_attach_info). */
-	const struct ss_choice *(*choices)(void *state, size_t *n);
+	const struct hook_choice *(*choices)(void *state, size_t *n);
 	void (*describe)(void *state, FILE *f); /* under -v */
 	/* Sleeps up to timeout_ms, handling what comes meanwhile; may be NULL. */
 	void (*wait)(void *state, int timeout_ms);

@@ -5,12 +5,12 @@
  * connections are listed; each process's others make one row that says how many they are
  * and what they moved, so that the listed rows always add up.
  */
-#include "cmd.h"
-#include "../io.h"
-#include "../out/fmt.h"
-#include "../out/json.h"
-#include "../out/records.h"
-#include "../out/table.h"
+#include "cmd/cmd.h"
+#include "readers/io.h"
+#include "writers/fmt.h"
+#include "writers/json.h"
+#include "writers/records.h"
+#include "writers/table.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,7 @@ struct fold_row {
 
 /* The busiest max connections, listed; the others folded into one row per process. */
 struct conn_list {
-	const struct ss_conn **v; /* listed: by PID, then busiest first */
+	const struct sock_acct **v; /* listed: by PID, then busiest first */
 	size_t n, max;
 	uint64_t all; /* connections that moved data, listed or not */
 	struct fold_row *folds; /* by PID */
@@ -34,8 +34,8 @@ struct conn_list {
 
 static int cmp_conn(const void *pa, const void *pb)
 {
-	const struct ss_conn *a = *(const struct ss_conn *const *)pa;
-	const struct ss_conn *b = *(const struct ss_conn *const *)pb;
+	const struct sock_acct *a = *(const struct sock_acct *const *)pa;
+	const struct sock_acct *b = *(const struct sock_acct *const *)pb;
 	uint64_t x = counts_bytes(&a->n), y = counts_bytes(&b->n);
 
 	if (a->key.tgid != b->key.tgid)
@@ -47,8 +47,8 @@ static int cmp_conn(const void *pa, const void *pb)
 
 static int cmp_busiest(const void *pa, const void *pb)
 {
-	const struct ss_conn *a = *(const struct ss_conn *const *)pa;
-	const struct ss_conn *b = *(const struct ss_conn *const *)pb;
+	const struct sock_acct *a = *(const struct sock_acct *const *)pa;
+	const struct sock_acct *b = *(const struct sock_acct *const *)pb;
 	uint64_t x = counts_bytes(&a->n), y = counts_bytes(&b->n);
 
 	return x != y ? (x > y ? -1 : 1) : cmp_conn(pa, pb);
@@ -62,11 +62,11 @@ static int cmp_fold(const void *pa, const void *pb)
 }
 
 /* What io.c folded already: closed connections beyond those it keeps. */
-static int folded_by_io(const struct ss_io *io, struct htab *folds, uint64_t *nconns)
+static int folded_by_io(const struct io_reader *io, struct htab *folds, uint64_t *nconns)
 {
-	const struct ss_proc *p;
+	const struct proc_acct *p;
 
-	for (size_t i = 0; (p = htab_next(ss_io_procs(io), &i));) {
+	for (size_t i = 0; (p = htab_next(io_procs(io), &i));) {
 		struct fold_row *f;
 
 		if (!p->nfolded)
@@ -77,7 +77,7 @@ static int folded_by_io(const struct ss_io *io, struct htab *folds, uint64_t *nc
 		memcpy(f->comm, p->comm, sizeof(f->comm));
 		f->nconns += p->nfolded;
 		*nconns += p->nfolded;
-		for (int k = 0; k < SS_NPROTO; k++)
+		for (int k = 0; k < ACCT_NPROTO; k++)
 			counts_add(&f->n, &p->folded[k]);
 	}
 	return 0;
@@ -87,7 +87,7 @@ static int folded_by_io(const struct ss_io *io, struct htab *folds, uint64_t *nc
 static int fold_rest(struct conn_list *l, struct htab *folds)
 {
 	for (size_t i = l->max; i < l->n; i++) {
-		const struct ss_conn *c = l->v[i];
+		const struct sock_acct *c = l->v[i];
 		bool created;
 		struct fold_row *f = htab_get(folds, &c->key.tgid, &created);
 
@@ -117,10 +117,10 @@ static int fold_rows(struct conn_list *l, const struct htab *folds)
 }
 
 /* Every connection that moved data: the busiest max listed, the rest folded per process. */
-static int conn_list_build(struct conn_list *l, const struct ss_io *io, size_t max)
+static int conn_list_build(struct conn_list *l, const struct io_reader *io, size_t max)
 {
-	const struct htab *h = ss_io_conns(io);
-	const struct ss_conn *c;
+	const struct htab *h = io_socks(io);
+	const struct sock_acct *c;
 	struct htab folds;
 	int ret = -1;
 
@@ -163,12 +163,12 @@ static void name_value(struct fval *v, const char *comm)
 }
 
 struct proc_row {
-	const struct ss_row *r;
+	const struct agg_row *r;
 };
 
 static void proc_value(void *row, int field, struct fval *v)
 {
-	const struct ss_row *r = ((struct proc_row *)row)->r;
+	const struct agg_row *r = ((struct proc_row *)row)->r;
 
 	if (field == SP_PID)
 		v->u = r->key.tgid;
@@ -180,14 +180,14 @@ static void proc_value(void *row, int field, struct fval *v)
 		v->u = count_value(&r->total, field - SP_SENT_BYTES);
 }
 
-static uint64_t proc_hide(const struct ss_agg *agg)
+static uint64_t proc_hide(const struct agg *agg)
 {
-	return FIELD_BIT(agg->by == SS_BY_PID ? SP_PROCESSES : SP_PID);
+	return FIELD_BIT(agg->by == AGG_BY_PID ? SP_PROCESSES : SP_PID);
 }
 
-static void plain_procs(FILE *f, const struct ss_agg *agg)
+static void plain_procs(FILE *f, const struct agg *agg)
 {
-	fprintf(f, "Per %s:\n", agg->by == SS_BY_PID ? "process" : "process name");
+	fprintf(f, "Per %s:\n", agg->by == AGG_BY_PID ? "process" : "process name");
 	fields_header(f, &rec_summary, proc_hide(agg));
 	for (size_t i = 0; i < agg->nrows; i++) {
 		struct proc_row pr = { &agg->rows[i] };
@@ -199,7 +199,7 @@ static void plain_procs(FILE *f, const struct ss_agg *agg)
 
 /* A listed connection or, in the table, the row of a process's others (fold set). */
 struct conn_row {
-	const struct ss_conn *c;
+	const struct sock_acct *c;
 	const struct fold_row *fold;
 	char text[160];
 };
@@ -267,7 +267,7 @@ static void plain_conns(FILE *f, const struct conn_list *cl)
 	}
 }
 
-static void grand_total(const struct ss_agg *agg, struct ss_counts *sum)
+static void grand_total(const struct agg *agg, struct ss_counts *sum)
 {
 	memset(sum, 0, sizeof(*sum));
 	for (size_t i = 0; i < agg->nrows; i++)
@@ -342,7 +342,7 @@ static void json_record(FILE *f, const struct record *r, uint64_t hide, field_ge
 	jw_end(&w);
 }
 
-static void json_summary(FILE *f, const struct ss_agg *agg, const struct conn_list *cl,
+static void json_summary(FILE *f, const struct agg *agg, const struct conn_list *cl,
 			 struct total_row *total)
 {
 	for (size_t i = 0; i < agg->nrows; i++) {
@@ -361,11 +361,11 @@ static void json_summary(FILE *f, const struct ss_agg *agg, const struct conn_li
 	json_record(f, &rec_total, 0, total_value, total);
 }
 
-int top_summary(FILE *f, const struct ss_io *io, const struct ss_agg *agg, bool json,
+int top_summary(FILE *f, const struct io_reader *io, const struct agg *agg, bool json,
 		double seconds, uint64_t extra_lost, size_t max_conns)
 {
 	struct conn_list cl;
-	uint64_t lost = ss_io_lost(io) + extra_lost;
+	uint64_t lost = io_lost(io) + extra_lost;
 	struct ss_counts sum;
 
 	if (conn_list_build(&cl, io, max_conns)) {

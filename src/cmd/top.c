@@ -4,16 +4,16 @@
  * a summary per process and per connection at the end. Counting happens in the kernel
  * (io.bpf.c); this file reads the totals each interval and presents them.
  */
-#include "cmd.h"
-#include "kcheck.h"
-#include "../agg.h"
-#include "../io.h"
-#include "../opts.h"
-#include "../run.h"
-#include "../out/fmt.h"
-#include "../out/json.h"
-#include "../out/records.h"
-#include "../out/table.h"
+#include "cmd/cmd.h"
+#include "cmd/kcheck.h"
+#include "core/agg.h"
+#include "readers/io.h"
+#include "core/opts.h"
+#include "core/run.h"
+#include "writers/fmt.h"
+#include "writers/json.h"
+#include "writers/records.h"
+#include "writers/table.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -24,17 +24,17 @@
 #define CLEAR	   "\033[H\033[2J"
 
 struct top {
-	struct ss_opts o;
-	enum ss_group_by by;
-	struct ss_io *io;
-	struct ss_agg agg;
+	struct opts o;
+	enum agg_group_by by;
+	struct io_reader *io;
+	struct agg agg;
 	struct run_clock clock;
 	bool check_kernel;
 	struct kcheck *kc;
 };
 
 static const char *const group_names[] = { "pid", "comm", NULL };
-static const int group_values[] = { SS_BY_PID, SS_BY_COMM };
+static const int group_values[] = { AGG_BY_PID, AGG_BY_COMM };
 
 static const struct opt_def top_options[] = {
 	{ "by", 'b', OA_ENUM, OPT_FIELD(struct top, by), .what = "grouping",
@@ -72,14 +72,14 @@ static void usage(FILE *f)
 
 /* One process's row of an interval, as the field table (records.h) asks for it. */
 struct interval_row {
-	const struct ss_row *r;
+	const struct agg_row *r;
 	const char *when;
 };
 
 static void interval_value(void *row, int field, struct fval *v)
 {
 	const struct interval_row *ir = row;
-	const struct ss_row *r = ir->r;
+	const struct agg_row *r = ir->r;
 
 	switch (field) {
 	case TI_TIME:
@@ -111,7 +111,7 @@ static void interval_value(void *row, int field, struct fval *v)
 /* With --by comm, a row is a name and how many processes have it, not a PID. */
 static uint64_t interval_hide(const struct top *t)
 {
-	return FIELD_BIT(t->by == SS_BY_PID ? TI_PROCESSES : TI_PID);
+	return FIELD_BIT(t->by == AGG_BY_PID ? TI_PROCESSES : TI_PID);
 }
 
 static size_t active_rows(const struct top *t)
@@ -141,7 +141,7 @@ static void show_interval_plain(FILE *f, const struct top *t, const struct times
 		fmt_clock(clock, sizeof(clock), now, false), n,
 		fmt_bytes(s, sizeof(s), sum.bytes[SS_SEND]),
 		fmt_bytes(r, sizeof(r), sum.bytes[SS_RECV]),
-		(unsigned long long)ss_io_lost(t->io));
+		(unsigned long long)io_lost(t->io));
 	fields_header(f, &rec_interval, interval_hide(t));
 	for (size_t i = 0; i < shown; i++) {
 		struct interval_row ir = { &t->agg.rows[i], NULL };
@@ -170,11 +170,11 @@ static void show_interval_json(FILE *f, const struct top *t, const struct timesp
 
 static int sample(struct top *t)
 {
-	if (ss_io_sample(t->io) || agg_update(&t->agg, ss_io_procs(t->io)))
+	if (io_sample(t->io) || agg_update(&t->agg, io_procs(t->io)))
 		return -1;
 	agg_sort(t->agg.rows, t->agg.nrows);
 	/* JSON objects go with the rest; text lines to stderr, past a clearing table */
-	if (t->kc && kcheck_run(t->kc, ss_io_conns(t->io), t->o.json ? stdout : stderr, t->o.json))
+	if (t->kc && kcheck_run(t->kc, io_socks(t->io), t->o.json ? stdout : stderr, t->o.json))
 		return -1;
 	return 0;
 }
@@ -195,14 +195,14 @@ static bool run_intervals(struct top *t)
 {
 	run_clock_start(&t->clock, t->o.interval, t->o.duration);
 	run_output_until(&t->clock);
-	while (!ss_stop) {
+	while (!run_stop) {
 		int ms = run_clock_wait_ms(&t->clock);
 
 		/* in short steps, to notice a reader of stdout that went away (`| head -1`) */
-		ss_io_wait(t->io, ms < RUN_SLICE_MS ? ms : RUN_SLICE_MS);
+		io_wait(t->io, ms < RUN_SLICE_MS ? ms : RUN_SLICE_MS);
 		if (run_output_closed())
 			return false;
-		if (ss_stop || run_clock_over(&t->clock))
+		if (run_stop || run_clock_over(&t->clock))
 			break;
 		if (!run_clock_due(&t->clock))
 			continue;
@@ -221,8 +221,8 @@ static bool run_intervals(struct top *t)
 
 int cmd_top(int argc, char **argv)
 {
-	struct top t = { .by = SS_BY_PID };
-	struct ss_cmd_opts cmd = { top_options, &t };
+	struct top t = { .by = AGG_BY_PID };
+	struct cmd_opts cmd = { top_options, &t };
 	char err[4096];
 	int ret = 1;
 
@@ -239,7 +239,7 @@ int cmd_top(int argc, char **argv)
 		ret = cmd_fail("top", "out of memory");
 		goto out;
 	}
-	t.io = ss_io_open(&t.o, err, sizeof(err));
+	t.io = io_open(&t.o, err, sizeof(err));
 	if (!t.io) {
 		ret = cmd_fail("top", err);
 		goto out;
@@ -249,7 +249,7 @@ int cmd_top(int argc, char **argv)
 		goto out;
 	}
 	if (t.o.verbose)
-		ss_io_describe(t.io, stderr);
+		io_describe(t.io, stderr);
 	cmd_ready("top", t.o.verbose);
 	ret = 0;
 	if (run_intervals(&t) && !sample(&t)) {
@@ -264,7 +264,7 @@ int cmd_top(int argc, char **argv)
 	run_output_end("top");
 out:
 	kcheck_close(t.kc);
-	ss_io_close(t.io);
+	io_close(t.io);
 	agg_free(&t.agg);
 	opts_free(&t.o);
 	return ret;

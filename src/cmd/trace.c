@@ -5,19 +5,19 @@
  * summary's byte totals come from the kernel counters of `top` (io.bpf.c), so they stay exact
  * even when events are dropped, and every dropped event is counted and reported.
  */
-#include "cmd.h"
-#include "../agg.h"
-#include "../io.h"
-#include "../opts.h"
-#include "../run.h"
-#include "../sys.h"
-#include "../syscalls.h"
-#include "../tracer.h"
-#include "../out/escape.h"
-#include "../out/fmt.h"
-#include "../out/json.h"
-#include "../out/records.h"
-#include "../out/table.h"
+#include "cmd/cmd.h"
+#include "core/agg.h"
+#include "readers/io.h"
+#include "core/opts.h"
+#include "core/run.h"
+#include "attach/sys.h"
+#include "core/syscalls.h"
+#include "readers/tracer.h"
+#include "writers/escape.h"
+#include "writers/fmt.h"
+#include "writers/json.h"
+#include "writers/records.h"
+#include "writers/table.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -38,12 +38,12 @@ struct addr_text {
 #define ADDR_CACHE 64
 
 struct trace {
-	struct ss_opts o;
+	struct opts o;
 	struct addr_text addr_cache[ADDR_CACHE];
-	struct ss_tracer_cfg cfg; /* payload bytes to capture (0 = off), ring buffer size */
+	struct tracer_cfg cfg; /* payload bytes to capture (0 = off), ring buffer size */
 	bool hex, ts_ns;
-	struct ss_tracer *tracer;
-	struct ss_io *io;
+	struct tracer *tracer;
+	struct io_reader *io;
 	int64_t mono_to_real; /* ns to add to CLOCK_MONOTONIC for the wall clock */
 	struct run_slice slice;
 	uint64_t printed, drops_reported; /* all lost events said so far */
@@ -269,9 +269,9 @@ static void print_event_json(FILE *f, struct trace *t, const struct ss_event *e,
  */
 static void complete_addrs(struct trace *t, struct ss_event *e)
 {
-	const struct ss_conn *c;
+	const struct sock_acct *c;
 
-	if (e->a.lport || !(c = ss_io_find(t->io, e->sock_id, e->pid)))
+	if (e->a.lport || !(c = io_find(t->io, e->sock_id, e->pid)))
 		return;
 	e->a = c->rec.a;
 }
@@ -310,7 +310,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static uint64_t trace_drops(const struct trace *t)
 {
-	return ss_tracer_lost(t->tracer);
+	return tracer_lost(t->tracer);
 }
 
 /* While drops grow: a line on stderr, and in JSON a "lost" object in the stream. */
@@ -330,8 +330,8 @@ static void report_drops(struct trace *t)
 
 static int open_trace(struct trace *t, char *err, size_t len)
 {
-	t->io = ss_io_open(&t->o, err, len);
-	if (!t->io || !(t->tracer = ss_tracer_open(&t->o, &t->cfg, on_event, t, err, len)))
+	t->io = io_open(&t->o, err, len);
+	if (!t->io || !(t->tracer = tracer_open(&t->o, &t->cfg, on_event, t, err, len)))
 		return -1;
 	t->mono_to_real = mono_to_real_ns();
 	return 0;
@@ -339,20 +339,20 @@ static int open_trace(struct trace *t, char *err, size_t len)
 
 static void close_trace(struct trace *t)
 {
-	ss_tracer_close(t->tracer);
-	ss_io_close(t->io);
+	tracer_close(t->tracer);
+	io_close(t->io);
 }
 
 static bool stopped(struct trace *t, struct run_clock *c)
 {
-	return ss_stop || t->out_gone || ferror(stdout) || run_clock_over(c) || count_reached(t);
+	return run_stop || t->out_gone || ferror(stdout) || run_clock_over(c) || count_reached(t);
 }
 
 /* One bounded drain: >= 0 when the buffer was emptied, < 0 when a limit cut it short. */
 static int drain(struct trace *t)
 {
 	run_slice_start(&t->slice);
-	return ss_tracer_consume(t->tracer);
+	return tracer_consume(t->tracer);
 }
 
 /*
@@ -362,7 +362,7 @@ static int drain(struct trace *t)
  */
 static void finish_events(struct trace *t, struct run_clock *c)
 {
-	ss_tracer_detach(t->tracer);
+	tracer_detach(t->tracer);
 	while (t->pids_gone && !stopped(t, c) && drain(t) < 0)
 		;
 	run_output_finish();
@@ -372,7 +372,7 @@ static void finish_events(struct trace *t, struct run_clock *c)
 	if (count_reached(t) || t->out_gone)
 		return;
 	t->counting = true;
-	ss_tracer_consume(t->tracer);
+	tracer_consume(t->tracer);
 	if (!t->unread)
 		return;
 	fprintf(stderr, "sockscope trace: %llu events not printed: still in the ring buffer at "
@@ -391,13 +391,13 @@ static void run_events(struct trace *t, struct run_clock *c)
 	while (!stopped(t, c)) {
 		/* the kernel never wakes us (trace.bpf.c): sleep a little only when idle */
 		if (drain(t) == 0)
-			ss_tracer_poll(t->tracer, POLL_MS);
+			tracer_poll(t->tracer, POLL_MS);
 		t->out_gone = run_output_gone(stdout);
 		if (!run_clock_due(c))
 			continue;
 		report_drops(t);
 		/* reaps closed connections: the kernel table and our memory stay bounded */
-		ss_io_sample(t->io);
+		io_sample(t->io);
 		if ((t->pids_gone = run_pids_gone(&t->o)))
 			break;
 	}
@@ -417,14 +417,14 @@ static int run(struct trace *t)
 {
 	char err[4096];
 	struct run_clock clock;
-	struct ss_agg agg;
+	struct agg agg;
 	int ret = 0;
 
 	if (open_trace(t, err, sizeof(err)))
 		return cmd_fail("trace", err);
 	if (t->o.verbose) {
-		ss_io_describe(t->io, stderr);
-		ss_tracer_describe(t->tracer, stderr);
+		io_describe(t->io, stderr);
+		tracer_describe(t->tracer, stderr);
 	}
 	/* on a terminal too, as tcpdump says its snapshot length: nobody should have to guess */
 	if (t->o.verbose || isatty(STDERR_FILENO))
@@ -432,9 +432,9 @@ static int run(struct trace *t)
 	cmd_ready("trace", t->o.verbose);
 	run_clock_start(&clock, 1.0, t->o.duration);
 	run_events(t, &clock);
-	if (t->out_gone || agg_init(&agg, SS_BY_PID))
+	if (t->out_gone || agg_init(&agg, AGG_BY_PID))
 		return 0;
-	if (!ss_io_sample(t->io) && !agg_update(&agg, ss_io_procs(t->io))) {
+	if (!io_sample(t->io) && !agg_update(&agg, io_procs(t->io))) {
 		agg_sort_total(agg.rows, agg.nrows);
 		if (top_summary(stdout, t->io, &agg, t->o.json, run_clock_elapsed(&clock),
 				t->drops_reported, t->o.max_conns))
@@ -448,7 +448,7 @@ static int run(struct trace *t)
 int cmd_trace(int argc, char **argv)
 {
 	struct trace t = { 0 };
-	struct ss_cmd_opts cmd = { trace_options, &t };
+	struct cmd_opts cmd = { trace_options, &t };
 	int ret;
 
 	opts_init(&t.o);
@@ -464,7 +464,7 @@ int cmd_trace(int argc, char **argv)
 	if (t.hex && !t.cfg.payload)
 		t.cfg.payload = 2000;
 	if (!t.cfg.buffer)
-		t.cfg.buffer = t.cfg.payload ? SS_TRACER_PAYLOAD_BUFFER : SS_TRACER_BUFFER;
+		t.cfg.buffer = t.cfg.payload ? TRACER_PAYLOAD_BUFFER : TRACER_BUFFER;
 	table_init_locale();
 	run_signals();
 	if (run_output_init()) {

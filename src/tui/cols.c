@@ -4,10 +4,10 @@
  * terminal's width. See model.h.
  */
 #define _XOPEN_SOURCE 700
-#include "model.h"
-#include "model_int.h"
-#include "../out/escape.h"
-#include "../out/fmt.h"
+#include "tui/model.h"
+#include "tui/model_int.h"
+#include "writers/escape.h"
+#include "writers/fmt.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,10 +3,10 @@
  * Drawing the interactive screen: every string reaches curses cut to its column by tui_fit,
  * so nothing wraps, and every traced string is escaped by the model before it gets here.
  */
-#include "draw.h"
-#include "model_int.h"
-#include "../out/escape.h"
-#include "../out/fmt.h"
+#include "tui/draw.h"
+#include "tui/model_int.h"
+#include "writers/escape.h"
+#include "writers/fmt.h"
 
 #include <curses.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "model.h"
-#include "screen.h"
+#include "tui/model.h"
+#include "tui/screen.h"
 
 /* Whether colour may be used (a colour terminal, and no NO_COLOR). */
 void draw_colors(bool on);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What each key does to the interactive screen's model: see tui_key in model.h. */
-#include "model.h"
-#include "model_int.h"
+#include "tui/model.h"
+#include "tui/model_int.h"
 
 #include <string.h>
 

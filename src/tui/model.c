@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The interactive screen's state: rows, rates, order, filter, selection. See model.h. */
-#include "model.h"
-#include "model_int.h"
-#include "../out/escape.h"
-#include "../out/fmt.h"
+#include "tui/model.h"
+#include "tui/model_int.h"
+#include "writers/escape.h"
+#include "writers/fmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #ifndef SS_TUI_MODEL_INT_H
 #define SS_TUI_MODEL_INT_H
 
-#include "model.h"
+#include "tui/model.h"
 
 /* The table the view shows. */
 static inline const struct tui_table *tui_shown(const struct tui_model *m)

@@ -3,8 +3,8 @@
  * The interactive screen's terminal side: opening and restoring the terminal, and the loop of
  * samples and keys. Drawing is in draw.c. See screen.h.
  */
-#include "screen.h"
-#include "draw.h"
+#include "tui/screen.h"
+#include "tui/draw.h"
 
 #include <curses.h>
 #include <errno.h>

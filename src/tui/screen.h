@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "tui/model.h"
 
 /* What the header shows beside the model's sums; the sample callback fills it. */
 struct tui_status {

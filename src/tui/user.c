@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The owner of a process, by name: see user.h. */
-#include "user.h"
+#include "tui/user.h"
 
 #include <pwd.h>
 #include <stdio.h>

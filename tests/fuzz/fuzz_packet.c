@@ -2,18 +2,18 @@
 /*
  * libFuzzer target for the packet path of `sockscope packets`: the bytes a cgroup_skb program
  * copies out of a packet are untrusted, and go through the decoder, the ISN table, the text
- * and JSON formatters and the pcapng writer. Under ASan and UBSan, any read past the input, overflow or
- * broken invariant of a decoded header is a crash.
+ * and JSON formatters and the pcapng writer. Under ASan and UBSan, any read past the input,
+ * overflow or broken invariant of a decoded header is a crash.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/isn.h"
-#include "lib/pkt.h"
-#include "out/pcapng.h"
-#include "out/pktfmt.h"
+#include "core/isn.h"
+#include "core/pkt.h"
+#include "writers/pcapng.h"
+#include "writers/pktfmt.h"
 
 static void check(const struct pkt_tcp *p, size_t caplen, size_t wirelen)
 {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/escape.h"
+#include "writers/escape.h"
 #include "tui/model.h"
 
 #define MAX_FEED 8

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "out/table.h"
+#include "writers/table.h"
 #include "tui/model.h"
 #include "tui/screen.h"
 #include "tui/user.h"

@@ -21,9 +21,9 @@ def make(*args, timeout=300):
 
 
 def compile_line(build, *args):
-    """The command make would run to compile src/agg.c into a fresh build directory."""
+    """The command make would run to compile src/core/agg.c into a fresh build directory."""
     r = make("-n", "-B", "BUILD=" + build, *args, build + "/obj/agg.o")
-    lines = [l for l in r.stdout.splitlines() if "src/agg.c" in l and " -c " in l]
+    lines = [l for l in r.stdout.splitlines() if "src/core/agg.c" in l and " -c " in l]
     if r.returncode or len(lines) != 1:
         raise AssertionError("make -n: %s%s" % (r.stdout, r.stderr))
     return shlex.split(lines[0])

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/pkt.h"
+#include "core/pkt.h"
 
 struct gen {
 	int family;

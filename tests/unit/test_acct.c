@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "lib/acct.h"
+#include "core/acct.h"
 
 #define KMAX 64
 
@@ -26,7 +26,7 @@ struct krec {
 };
 
 static struct krec kern[KMAX];
-static struct ss_acct acct;
+static struct acct acct;
 static uint64_t now_ns;
 
 static int setup_keep(size_t keep)
@@ -124,14 +124,14 @@ static void sample(void)
 	acct_end(&acct, now_ns);
 }
 
-static const struct ss_conn *conn(uint64_t sock, uint32_t tgid)
+static const struct sock_acct *conn(uint64_t sock, uint32_t tgid)
 {
 	struct ss_sock_key key = { .sock_id = sock, .tgid = tgid };
 
 	return htab_find(&acct.conns, &key);
 }
 
-static const struct ss_proc *proc(uint32_t tgid)
+static const struct proc_acct *proc(uint32_t tgid)
 {
 	return htab_find(&acct.procs, &tgid);
 }
@@ -290,9 +290,9 @@ static void test_fold_keeps_busiest(void **state)
 	assert_int_equal(acct.nkept, 3);
 	/* nine folded, of which the one that moved nothing is not counted */
 	assert_int_equal(proc(7)->nfolded, 8);
-	assert_int_equal(proc(7)->folded[SS_TCP].bytes[SS_SEND], sum - 1080 - 100 - 90);
+	assert_int_equal(proc(7)->folded[ACCT_TCP].bytes[SS_SEND], sum - 1080 - 100 - 90);
 	assert_int_equal(proc(7)->total.bytes[SS_SEND], sum + 1);
-	assert_int_equal(proc(7)->by_proto[SS_UDP].bytes[SS_SEND], 0);
+	assert_int_equal(proc(7)->by_proto[ACCT_UDP].bytes[SS_SEND], 0);
 	assert_string_equal(proc(7)->comm, "p7");
 }
 
@@ -324,7 +324,7 @@ static void test_linger(void **state)
 	sample();
 	assert_null(conn(1, 100));
 	assert_int_equal(proc(100)->nfolded, 1);
-	assert_counts(&proc(100)->folded[SS_UDP], 0, 70);
+	assert_counts(&proc(100)->folded[ACCT_UDP], 0, 70);
 	assert_counts(&proc(100)->total, 0, 70);
 }
 
@@ -395,10 +395,10 @@ static void test_proto_sums(void **state)
 	sample();
 	assert_null(conn(2, 9));
 	assert_null(conn(4, 9));
-	assert_counts(&proc(9)->by_proto[SS_TCP], 110, 220);
-	assert_counts(&proc(9)->by_proto[SS_UDP], 1030, 40);
-	assert_counts(&proc(9)->folded[SS_TCP], 10, 20);
-	assert_counts(&proc(9)->folded[SS_UDP], 1000, 0);
+	assert_counts(&proc(9)->by_proto[ACCT_TCP], 110, 220);
+	assert_counts(&proc(9)->by_proto[ACCT_UDP], 1030, 40);
+	assert_counts(&proc(9)->folded[ACCT_TCP], 10, 20);
+	assert_counts(&proc(9)->folded[ACCT_UDP], 1000, 0);
 	assert_counts(&proc(9)->total, 1140, 260);
 	assert_int_equal(proc(9)->nfolded, 2);
 }

@@ -2,21 +2,21 @@
 /*
  * Unit tests of display rows: grouping a process table by PID or by name, deltas between two
  * updates (including groups that appear or grow between them), and the display order with its
- * tie-breaks. The process table is built by hand, as the accounting (lib/acct.c) would fill it.
+ * tie-breaks. The process table is built by hand, as the accounting (core/acct.c) would fill it.
  */
 #include "capture.h"
 
 #include <string.h>
 
-#include "agg.h"
-#include "lib/acct.h"
+#include "core/agg.h"
+#include "core/acct.h"
 
 static struct htab procs;
-static struct ss_agg agg;
+static struct agg agg;
 
-static int setup_by(enum ss_group_by by)
+static int setup_by(enum agg_group_by by)
 {
-	if (htab_init(&procs, sizeof(uint32_t), sizeof(struct ss_proc)))
+	if (htab_init(&procs, sizeof(uint32_t), sizeof(struct proc_acct)))
 		return -1;
 	return agg_init(&agg, by);
 }
@@ -24,13 +24,13 @@ static int setup_by(enum ss_group_by by)
 static int setup_pid(void **state)
 {
 	(void)state;
-	return setup_by(SS_BY_PID);
+	return setup_by(AGG_BY_PID);
 }
 
 static int setup_comm(void **state)
 {
 	(void)state;
-	return setup_by(SS_BY_COMM);
+	return setup_by(AGG_BY_COMM);
 }
 
 static int teardown(void **state)
@@ -44,7 +44,7 @@ static int teardown(void **state)
 /* Sets a process's cumulative totals: sent and received bytes, one call per 100 bytes. */
 static void proc(uint32_t tgid, const char *comm, uint64_t sent, uint64_t recv)
 {
-	struct ss_proc *p = htab_get(&procs, &tgid, NULL);
+	struct proc_acct *p = htab_get(&procs, &tgid, NULL);
 
 	assert_non_null(p);
 	memset(p->comm, 0, sizeof(p->comm));
@@ -60,12 +60,12 @@ static void update(void)
 	assert_int_equal(agg_update(&agg, &procs), 0);
 }
 
-static const struct ss_row *row(uint32_t tgid, const char *comm)
+static const struct agg_row *row(uint32_t tgid, const char *comm)
 {
-	const struct ss_row *found = NULL;
+	const struct agg_row *found = NULL;
 
 	for (size_t i = 0; i < agg.nrows; i++) {
-		const struct ss_row *r = &agg.rows[i];
+		const struct agg_row *r = &agg.rows[i];
 
 		if (r->key.tgid != tgid || strncmp(r->key.comm, comm, SS_COMM_LEN))
 			continue;
@@ -175,16 +175,16 @@ static void test_many_groups(void **state)
 	update();
 	assert_int_equal(agg.nrows, N);
 	for (uint32_t pid = 1; pid <= N; pid++) {
-		const struct ss_row *r = row(pid, "worker");
+		const struct agg_row *r = row(pid, "worker");
 
 		counts_are(&r->total, pid * 100, 0);
 		assert_true(counts_zero(&r->delta));
 	}
 }
 
-static struct ss_row mkrow(uint32_t tgid, const char *comm, uint64_t delta, uint64_t total)
+static struct agg_row mkrow(uint32_t tgid, const char *comm, uint64_t delta, uint64_t total)
 {
-	struct ss_row r;
+	struct agg_row r;
 
 	memset(&r, 0, sizeof(r));
 	r.key.tgid = tgid;
@@ -198,7 +198,7 @@ static struct ss_row mkrow(uint32_t tgid, const char *comm, uint64_t delta, uint
 
 static void test_sort(void **state)
 {
-	struct ss_row rows[] = {
+	struct agg_row rows[] = {
 		mkrow(5, "a", 100, 100),     mkrow(3, "b", 100, 500), mkrow(9, "c", 0, 10000),
 		mkrow(1, "d", 0, 10000),     mkrow(2, "e", 300, 300), mkrow(0, "g", 0, 0),
 		mkrow(0, "f", 0, 0),	     mkrow(7, "h", 1, 1),

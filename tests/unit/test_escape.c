@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "out/escape.h"
+#include "writers/escape.h"
 
 /* String literals may hold NULs: sizeof less the terminator is the length. */
 #define TEXT(s, ok) text_of(s, sizeof(s) - 1, ok)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the output field tables (src/out/records.c) and their writers: each table
+ * Unit tests of the output field tables (src/writers/records.c) and their writers: each table
  * view's header and a row are byte for byte what the hand-written printf of each command
  * printed before the tables drove them; JSON keys come in table order; the tables are sound
  * (keys unique, every column headed, --sort's names known); and every record type matches
@@ -11,10 +11,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "out/fields.h"
-#include "out/fmt.h"
-#include "out/records.h"
-#include "out/table.h"
+#include "writers/fields.h"
+#include "writers/fmt.h"
+#include "writers/records.h"
+#include "writers/table.h"
 
 static struct capture cap;
 
@@ -291,7 +291,7 @@ static void doc_example(struct doc_type *d, char *p, const char *end, const char
 	while ((k = next_key(&p, end))) {
 		if (!writes(d->r, k))
 			fail_msg("docs/json.md: \"%s\" example has key \"%s\", which the code's "
-				 "table (src/out/records.c) does not write", type, k);
+				 "table (src/writers/records.c) does not write", type, k);
 		if (d->n < MAX_DOC_KEYS)
 			d->keys[d->n++] = k;
 	}

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "out/fmt.h"
+#include "writers/fmt.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * KIB)

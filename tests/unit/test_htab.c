@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "lib/htab.h"
+#include "core/htab.h"
 
 struct ent {
 	uint32_t key;

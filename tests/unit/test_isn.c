@@ -9,8 +9,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "lib/isn.h"
-#include "out/pktfmt.h"
+#include "core/isn.h"
+#include "writers/pktfmt.h"
 
 static struct isn_table t;
 

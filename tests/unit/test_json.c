@@ -9,8 +9,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "out/base64.h"
-#include "out/json.h"
+#include "writers/base64.h"
+#include "writers/json.h"
 
 static struct capture cap;
 static struct jw w;

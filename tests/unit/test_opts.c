@@ -13,13 +13,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "opts.h"
+#include "core/opts.h"
 
 #define GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
 /* An argv as a subcommand sees it: argv[0] is its name, and it is NULL-terminated. */
 #define ARGV(...) ((char *[]){ "top", __VA_ARGS__, NULL })
 
-static struct ss_opts o;
+static struct opts o;
 static char err[256];
 
 static int setup(void **state)
@@ -46,7 +46,7 @@ static int argc_of(char **argv)
 	return n;
 }
 
-static int parse_groups(unsigned groups, const struct ss_cmd_opts *cmd, char **argv)
+static int parse_groups(unsigned groups, const struct cmd_opts *cmd, char **argv)
 {
 	return opts_parse(&o, groups, cmd, argc_of(argv), argv, err, sizeof(err));
 }
@@ -172,7 +172,7 @@ static void test_subcommand_options(void **state)
 {
 	const char *by = NULL;
 	const struct opt_def opts[] = { { "by", 'b', OA_CUSTOM, .parse = by_parse }, { 0 } };
-	struct ss_cmd_opts cmd = { opts, &by };
+	struct cmd_opts cmd = { opts, &by };
 
 	(void)state;
 	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("-b", "comm", "-p", "7")), 0);
@@ -196,7 +196,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.count, 0);
 	assert_true(o.duration == 0);
 	assert_false(o.json);
-	assert_int_equal(o.attach, SS_MODE_AUTO);
+	assert_int_equal(o.attach, ATTACH_AUTO);
 	assert_int_equal(o.max_sockets, 32768);
 	assert_int_equal(o.max_conns, OPTS_MAX_CONNS);
 }
@@ -328,11 +328,11 @@ static void test_attach(void **state)
 {
 	(void)state;
 	assert_int_equal(parse(ARGV("--attach", "kprobe")), 0);
-	assert_int_equal(o.attach, SS_MODE_KPROBE);
+	assert_int_equal(o.attach, ATTACH_KPROBE);
 	assert_int_equal(parse(ARGV("--attach=tp_btf")), 0);
-	assert_int_equal(o.attach, SS_MODE_TP_BTF);
+	assert_int_equal(o.attach, ATTACH_TP_BTF);
 	assert_int_equal(parse(ARGV("--attach", "auto")), 0);
-	assert_int_equal(o.attach, SS_MODE_AUTO);
+	assert_int_equal(o.attach, ATTACH_AUTO);
 }
 
 static void test_help(void **state)
@@ -460,7 +460,7 @@ static void test_optional_value_after_space(void **state)
 	const struct opt_def opts[] = {
 		{ "payload", 0, OA_CUSTOM, OPTF_OPTIONAL, .parse = payload_parse }, { 0 }
 	};
-	struct ss_cmd_opts cmd = { opts, &payload };
+	struct cmd_opts cmd = { opts, &payload };
 
 	(void)state;
 	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--payload", "100")), -1);

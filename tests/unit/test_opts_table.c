@@ -8,13 +8,13 @@
 
 #include <string.h>
 
-#include "opts.h"
+#include "core/opts.h"
 
 #define GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
 /* An argv as a subcommand sees it: argv[0] is its name, and it is NULL-terminated. */
 #define ARGV(...) ((char *[]){ "demo", __VA_ARGS__, NULL })
 
-static struct ss_opts o;
+static struct opts o;
 static char err[256];
 
 static int setup(void **state)
@@ -32,7 +32,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int parse_groups(unsigned groups, const struct ss_cmd_opts *cmd, char **argv)
+static int parse_groups(unsigned groups, const struct cmd_opts *cmd, char **argv)
 {
 	int argc = 0;
 
@@ -77,7 +77,7 @@ static const struct opt_def demo_opts[] = {
 static void test_table_types(void **state)
 {
 	struct demo d = { 0 };
-	struct ss_cmd_opts cmd = { demo_opts, &d };
+	struct cmd_opts cmd = { demo_opts, &d };
 
 	(void)state;
 	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--payload", "-t", "ns", "--hex")), 0);
@@ -95,7 +95,7 @@ static void test_table_types(void **state)
 static void test_table_errors(void **state)
 {
 	struct demo d = { 0 };
-	struct ss_cmd_opts cmd = { demo_opts, &d };
+	struct cmd_opts cmd = { demo_opts, &d };
 
 	(void)state;
 	assert_int_equal(parse_groups(GROUPS, &cmd, ARGV("--payload=16385")), -1);

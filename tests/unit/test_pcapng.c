@@ -17,7 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "out/pcapng.h"
+#include "writers/pcapng.h"
 
 #define WALL_NS 1700000000123456789ull
 

@@ -12,16 +12,16 @@
 #include <fcntl.h>
 #include <time.h>
 
-#include "lib/isn.h"
-#include "out/pcapng.h"
-#include "out/pktfmt.h"
+#include "core/isn.h"
+#include "writers/pcapng.h"
+#include "writers/pktfmt.h"
 
 static uint8_t buf[2048];
 static char line[PF_LINE_MAX];
 static const struct pf_opts abs_opts = { .relative = false, .utf8 = true };
 
 /* 2023-11-14T12:11:28.114216999Z: main() runs the tests in UTC. */
-#define WALL_NS (((uint64_t)1700000000 / 86400 * 86400 + 12 * 3600 + 11 * 60 + 28) * \
+#define WALL_NS (((uint64_t)1700000000 / 86400 * 86400 + 12 * 3600 + 11 * 60 + 28) *              \
 		 1000000000ull + 114216999)
 
 static const struct gen curl_get = { AF_INET, "10.0.2.15", "1.1.1.1", 48448, 80, 615672475,

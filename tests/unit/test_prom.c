@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "out/prom.h"
+#include "writers/prom.h"
 
 static void test_text_format(void **state)
 {

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/serve_render.h"
-#include "cmd/serve_series.h"
-#include "cmd/serve_table.h"
-#include "out/prom.h"
+#include "writers/serve_render.h"
+#include "core/serve_series.h"
+#include "core/serve_table.h"
+#include "writers/prom.h"
 
 /* Processes 10 ("curl") and 0 are exported; 20 is not. */
 static const char *comm_of(const void *ctx, uint32_t tgid)

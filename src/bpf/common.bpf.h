@@ -77,6 +77,23 @@ static __always_inline bool task_selected(__u32 tgid, char comm[SS_COMM_LEN])
 	return true;
 }
 
+/*
+ * Takes what an entry hook left for its exit hook: copies the value out, then deletes it, so
+ * that the thread's next call starts clean. The copy comes first because a deleted hash element
+ * may be reused by another CPU's insert while we still read it. Both maps' values are 8-byte
+ * aligned; saying so keeps the copy to word loads. size is a constant at every call site.
+ */
+static __always_inline bool take_entry(void *map, const void *key, void *out, __u32 size)
+{
+	void *e = bpf_map_lookup_elem(map, key);
+
+	if (!e)
+		return false;
+	__builtin_memcpy(out, __builtin_assume_aligned(e, 8), size);
+	bpf_map_delete_elem(map, key);
+	return true;
+}
+
 static __always_inline bool is_v4_mapped(const __u8 *a)
 {
 	const __u32 *w = (const __u32 *)a;

@@ -110,13 +110,10 @@ static __always_inline long zerocopy_bytes(const struct bypass_call *c)
 static __always_inline int bypass_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct bypass_call *e = bpf_map_lookup_elem(&bypass_calls, &tid);
 	struct bypass_call c;
 
-	if (!e)
+	if (!take_entry(&bypass_calls, &tid, &c, sizeof(c)))
 		return 0;
-	c = *e;
-	bpf_map_delete_elem(&bypass_calls, &tid);
 	if (c.kind == BYPASS_ZEROCOPY)
 		ret = ret == 0 ? zerocopy_bytes(&c) : 0;
 	return on_call_untyped((struct sock *)c.sk, ret, SS_RECV, 0);

@@ -155,14 +155,11 @@ static __always_inline int kp_enter(enum kfn fn, struct sock *sk, __u64 flags)
 static __always_inline int kp_exit(enum kfn fn, long ret, int dir)
 {
 	struct kentry_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .fn = fn };
-	struct kentry *e = bpf_map_lookup_elem(&kentries, &k);
-	struct kentry copy;
+	struct kentry e;
 
-	if (!e)
+	if (!take_entry(&kentries, &k, &e, sizeof(e)))
 		return 0;
-	copy = *e;
-	bpf_map_delete_elem(&kentries, &k);
-	return on_call_untyped((struct sock *)copy.sk, ret, dir, copy.flags);
+	return on_call_untyped((struct sock *)e.sk, ret, dir, e.flags);
 }
 
 static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)

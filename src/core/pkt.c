@@ -19,6 +19,20 @@ static uint32_t be32(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/*
+ * What the IP header says, for either version: the addresses at addrs (the destination
+ * follows the source in both headers), where TCP starts and the datagram's length.
+ */
+static void set_ip(struct pkt_tcp *p, int family, const uint8_t *addrs, size_t alen,
+		   size_t tcp_off, size_t ip_len)
+{
+	p->family = family;
+	memcpy(p->saddr, addrs, alen);
+	memcpy(p->daddr, addrs + alen, alen);
+	p->tcp_off = (uint16_t)tcp_off;
+	p->ip_len = (uint32_t)ip_len;
+}
+
 /* IPv4: sets the TCP header's offset and the datagram's length. */
 static int decode_ip4(const uint8_t *b, size_t caplen, size_t wirelen, struct pkt_tcp *p)
 {
@@ -36,11 +50,7 @@ static int decode_ip4(const uint8_t *b, size_t caplen, size_t wirelen, struct pk
 		return PKT_EFRAG;
 	if (b[9] != IPPROTO_TCP)
 		return PKT_ENOTTCP;
-	p->family = AF_INET;
-	memcpy(p->saddr, b + 12, 4);
-	memcpy(p->daddr, b + 16, 4);
-	p->tcp_off = (uint16_t)hlen;
-	p->ip_len = (uint32_t)tot;
+	set_ip(p, AF_INET, b + 12, 4, hlen, tot);
 	return PKT_OK;
 }
 
@@ -85,11 +95,7 @@ static int decode_ip6(const uint8_t *b, size_t caplen, size_t wirelen, struct pk
 		return err;
 	if (off > UINT16_MAX)
 		return PKT_EBADLEN;
-	p->family = AF_INET6;
-	memcpy(p->saddr, b + 8, 16);
-	memcpy(p->daddr, b + 24, 16);
-	p->tcp_off = (uint16_t)off;
-	p->ip_len = (uint32_t)tot;
+	set_ip(p, AF_INET6, b + 8, 16, off, tot);
 	return PKT_OK;
 }
 

@@ -22,7 +22,7 @@ def make(*args, timeout=300):
 
 def compile_line(build, *args):
     """The command make would run to compile src/core/agg.c into a fresh build directory."""
-    r = make("-n", "-B", "BUILD=" + build, *args, build + "/obj/agg.o")
+    r = make("-n", "-B", "BUILD=" + build, *args, build + "/obj/core/agg.o")
     lines = [l for l in r.stdout.splitlines() if "src/core/agg.c" in l and " -c " in l]
     if r.returncode or len(lines) != 1:
         raise AssertionError("make -n: %s%s" % (r.stdout, r.stderr))

@@ -203,19 +203,6 @@ static void report_lost(struct conns *c)
 	c->lost_reported = lost;
 }
 
-/* Events a stop left in the ring buffer are lost too, and said so, as trace says it. */
-static void report_unread(struct conns *c)
-{
-	uint64_t n = conns_unread(c->tcp);
-
-	if (!n)
-		return;
-	fprintf(stderr, "sockscope conns: %llu events not printed: still in the ring buffer at "
-			"the stop (counted as lost)\n", (unsigned long long)n);
-	if (c->o.json)
-		record_lost(stdout, n, "unread_at_stop");
-}
-
 /* Up to the next tick, but in short steps: a reader of stdout that went away is noticed. */
 static int wait_ms(const struct run_clock *clock)
 {
@@ -254,7 +241,7 @@ static void run(struct conns *c)
 		conns_poll(c->tcp, 0);
 	report_lost(c);
 	if (c->events)
-		report_unread(c);
+		cmd_report_unread("conns", conns_unread(c->tcp), c->o.json);
 }
 
 static int start(struct conns *c, char *err, size_t len)

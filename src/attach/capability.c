@@ -286,17 +286,39 @@ static int load(struct cap_obj *lo, const struct cap_req *req, char *err, size_t
 	return load_skeleton(head->skeleton, cap->name, err, len);
 }
 
+/*
+ * Every record passes here rather than straight to the reader's handler, so that one place,
+ * cap_unread, can turn a drain into a count at a stop for every capability alike.
+ */
+static int on_ring(void *ctx, void *data, size_t size)
+{
+	const struct cap_ring_ctx *rc = ctx;
+	struct cap_obj *lo = rc->lo;
+
+	if (!lo->counting)
+		return rc->ring->handler(lo->ctx, data, size);
+	lo->unread += rc->ring->lost_if_unread;
+	return 0; /* a count is never cut short: it must be whole */
+}
+
 /* One ring buffer manager for all of the capability's ring buffers, polled as one. */
 static int open_rings(struct cap_obj *lo, void *ctx, char *err, size_t len)
 {
 	const struct cap_skel_head *head = lo->skel;
+	struct cap_ring_ctx *rc = lo->rctx;
 
-	for (const struct cap_ring *r = lo->cap->rings; r && r->map; r++) {
+	lo->ctx = ctx;
+	for (const struct cap_ring *r = lo->cap->rings; r && r->map; r++, rc++) {
 		int fd = bpf_object__find_map_fd_by_name(head->obj, r->map);
 
+		if (rc == lo->rctx + CAP_MAX_RINGS) {
+			snprintf(err, len, "%s: more rings than CAP_MAX_RINGS", lo->cap->name);
+			return -1;
+		}
+		*rc = (struct cap_ring_ctx){ .lo = lo, .ring = r };
 		if (fd >= 0 && !lo->rb)
-			lo->rb = ring_buffer__new(fd, r->handler, ctx, NULL);
-		else if (fd >= 0 && ring_buffer__add(lo->rb, fd, r->handler, ctx))
+			lo->rb = ring_buffer__new(fd, on_ring, rc, NULL);
+		else if (fd >= 0 && ring_buffer__add(lo->rb, fd, on_ring, rc))
 			fd = -1;
 		if (fd < 0 || !lo->rb) {
 			snprintf(err, len, "cannot open the %s ring buffer: %s", r->map,
@@ -327,6 +349,15 @@ int cap_open(struct cap_obj *lo, const struct capability *cap, const struct cap_
 		   err, len))
 		return -1;
 	return open_rings(lo, req->ctx, err, len);
+}
+
+__u64 cap_unread(struct cap_obj *lo)
+{
+	cap_detach(&lo->links); /* nothing more comes: the count is final */
+	lo->counting = true;
+	if (lo->rb)
+		ring_buffer__consume(lo->rb);
+	return lo->unread;
 }
 
 void cap_close(struct cap_obj *lo)

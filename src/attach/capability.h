@@ -47,6 +47,8 @@ struct cap_use {
 struct cap_ring {
 	const char *map; /* a BPF_MAP_TYPE_RINGBUF of the object */
 	int (*handler)(void *ctx, void *data, size_t size); /* ctx: cap_req.ctx */
+	/* a record still in it at a stop is an event lost (cap_unread counts it) */
+	bool lost_if_unread;
 };
 
 struct capability {
@@ -71,16 +73,29 @@ struct capability {
 };
 
 #define CAP_MAX_HOOKS 12
+#define CAP_MAX_RINGS 4
 /* The bit of a u64 counter of a stats struct, for capability.lost_fields. */
 #define CAP_FIELD(type, member) (1u << (offsetof(type, member) / sizeof(__u64)))
 
-/* A capability, loaded. */
+struct cap_obj;
+
+/* What libbpf hands to the loader's ring handler: which ring of which object. */
+struct cap_ring_ctx {
+	struct cap_obj *lo;
+	const struct cap_ring *ring;
+};
+
+/* A capability, loaded. It must not move once open: its ring buffers point at it. */
 struct cap_obj {
 	const struct capability *cap;
 	void *skel; /* the generated skeleton: struct io_bpf and the like */
 	struct hook_choice ch[CAP_MAX_HOOKS]; /* ch[i] for cap->hooks[i] */
 	struct hook_links links;
 	struct ring_buffer *rb; /* all of cap->rings */
+	void *ctx;		/* cap_req.ctx, for the rings' handlers */
+	struct cap_ring_ctx rctx[CAP_MAX_RINGS]; /* rctx[i] for cap->rings[i] */
+	bool counting; /* after cap_unread: records are counted, not handed over */
+	__u64 unread;
 };
 
 struct cap_req {
@@ -107,6 +122,12 @@ int cap_try_load(const struct capability *cap, const struct opts *o, unsigned fl
 void cap_close(struct cap_obj *lo);
 /* Detaches only: what the ring buffers hold stays to be read. */
 void cap_detach(struct hook_links *links);
+/*
+ * At a stop: detaches, then drains the ring buffers without handing anything over, and
+ * returns how many records of the rings marked lost_if_unread were still there (events the
+ * caller never saw, to report as lost). From then on every drain only counts.
+ */
+__u64 cap_unread(struct cap_obj *lo);
 /* The events the capability counted as lost (cap->lost_fields), 0 when unknown. */
 __u64 cap_lost(const struct cap_obj *lo);
 /* Says (under -v) which way each hook was attached. */

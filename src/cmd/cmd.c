@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What every subcommand shares: parsing its options, the one-line messages with their exit
- * statuses, and the version line. Here, below the commands, rather than in main.c, so that
- * the commands do not call back into the dispatcher that calls them.
+ * statuses, the report of events a stop left unread, and the version line. Here, below the
+ * commands, rather than in main.c, so that the commands do not call back into the
+ * dispatcher that calls them.
  */
 #include "cmd/cmd.h"
+#include "writers/records.h"
 
 #include <stdio.h>
 
@@ -56,4 +58,14 @@ void cmd_ready(const char *cmd, int verbose)
 {
 	if (verbose)
 		fprintf(stderr, "sockscope %s: collecting; Ctrl-C to stop\n", cmd);
+}
+
+void cmd_report_unread(const char *cmd, uint64_t n, bool json)
+{
+	if (!n)
+		return;
+	fprintf(stderr, "sockscope %s: %llu events not printed: still in the ring buffer at the "
+			"stop (counted as lost)\n", cmd, (unsigned long long)n);
+	if (json)
+		record_lost(stdout, n, "unread_at_stop");
 }

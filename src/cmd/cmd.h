@@ -36,6 +36,12 @@ int cmd_usage_error(const char *cmd, const char *msg);
 int cmd_fail(const char *cmd, const char *msg);
 /* Under -v, tells stderr that collection has begun (tests wait for this line). */
 void cmd_ready(const char *cmd, int verbose);
+/*
+ * Events a stop left unread in a ring buffer (n of them, maybe 0) are lost too, and said so
+ * as any loss is: a line on stderr and, in JSON, a "lost" record with reason
+ * "unread_at_stop", so that printed + lost stays what the kernel emitted.
+ */
+void cmd_report_unread(const char *cmd, uint64_t n, bool json);
 /* "sockscope VERSION" on stdout, for --version before or after the command. */
 void cmd_version(void);
 

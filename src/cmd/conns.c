@@ -39,8 +39,8 @@ struct conns {
 	const struct ss_conn_row *rows;
 	struct ss_conn_row *closed;
 	size_t nrows, nclosed, capclosed;
-	struct timespec mono_now; /* when the last refresh started */
-	double refresh_s;	  /* and how long it took */
+	uint64_t refresh_ns; /* when the last refresh started (run_now_ns) */
+	double refresh_s;    /* and how long it took */
 	int64_t mono_to_real;
 	uint64_t lost_reported;
 };
@@ -127,12 +127,18 @@ static int grow_views(struct conns *c, size_t n)
 	return 0;
 }
 
+/* Seconds since the last refresh started. */
+static double since_refresh(const struct conns *c)
+{
+	return (double)(run_now_ns() - c->refresh_ns) / 1e9;
+}
+
 /* Live rows, then the closed ones, as views; closed ones are forgotten unless -a. */
 static int refresh(struct conns *c)
 {
 	size_t n = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &c->mono_now);
+	c->refresh_ns = run_now_ns();
 	if (conns_rows(c->tcp, &c->rows, &c->nrows)) {
 		fprintf(stderr, "sockscope conns: reading the socket table failed: %s\n",
 			strerror(errno));
@@ -143,15 +149,15 @@ static int refresh(struct conns *c)
 		return -1;
 	}
 	for (size_t i = 0; i < c->nrows; i++)
-		conn_view_fill(&c->views[n++], &c->rows[i], c->io, &c->mono_now);
+		conn_view_fill(&c->views[n++], &c->rows[i], c->io, c->refresh_ns);
 	for (size_t i = 0; i < c->nclosed; i++)
-		conn_view_fill(&c->views[n++], &c->closed[i], c->io, &c->mono_now);
+		conn_view_fill(&c->views[n++], &c->closed[i], c->io, c->refresh_ns);
 	conn_views_roles(c->views, n);
 	conn_views_sort(c->views, n, c->sort);
 	c->nviews = n;
 	if (!c->all)
 		c->nclosed = 0;
-	c->refresh_s = run_since(&c->mono_now);
+	c->refresh_s = since_refresh(c);
 	return 0;
 }
 
@@ -167,7 +173,7 @@ static void on_event(void *ctx, const struct ss_conn_event *ev)
 	double gap = c->refresh_s * 10 > 0.005 ? c->refresh_s * 10 : 0.005;
 
 	if (!conn_event_attribute(&e, c->views, c->nviews, c->io) &&
-	    run_since(&c->mono_now) >= gap && !refresh(c))
+	    since_refresh(c) >= gap && !refresh(c))
 		conn_event_attribute(&e, c->views, c->nviews, c->io);
 	conn_event_print(stdout, &e, c->o.json, c->mono_to_real, c->views, c->nviews, c->io);
 }
@@ -201,19 +207,6 @@ static void report_lost(struct conns *c)
 	if (c->o.json)
 		record_lost(stdout, lost - c->lost_reported, "ring_full");
 	c->lost_reported = lost;
-}
-
-/* Events a stop left in the ring buffer are lost too, and said so, as trace says it. */
-static void report_unread(struct conns *c)
-{
-	uint64_t n = conns_unread(c->tcp);
-
-	if (!n)
-		return;
-	fprintf(stderr, "sockscope conns: %llu events not printed: still in the ring buffer at "
-			"the stop (counted as lost)\n", (unsigned long long)n);
-	if (c->o.json)
-		record_lost(stdout, n, "unread_at_stop");
 }
 
 /* Up to the next tick, but in short steps: a reader of stdout that went away is noticed. */
@@ -254,7 +247,7 @@ static void run(struct conns *c)
 		conns_poll(c->tcp, 0);
 	report_lost(c);
 	if (c->events)
-		report_unread(c);
+		cmd_report_unread("conns", conns_unread(c->tcp), c->o.json);
 }
 
 static int start(struct conns *c, char *err, size_t len)

@@ -132,9 +132,8 @@ static void view_value(void *row, int field, struct fval *v)
 }
 
 void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct io_reader *io,
-		    const struct timespec *now)
+		    uint64_t now_ns)
 {
-	uint64_t now_ns = (uint64_t)now->tv_sec * 1000000000ULL + (uint64_t)now->tv_nsec;
 	const struct sock_acct *c = io_find(io, r->sock_id, r->pid);
 
 	memset(v, 0, sizeof(*v));

@@ -28,8 +28,9 @@ int conn_column(const char *name);
 /* Every name --sort takes, comma-separated, as much as fits in buf. */
 void conn_columns_list(char *buf, size_t len);
 
+/* now_ns: run_now_ns() of the refresh, the clock of the kernel's first_ns. */
 void conn_view_fill(struct conn_view *v, const struct ss_conn_row *r, struct io_reader *io,
-		    const struct timespec *mono_now);
+		    uint64_t now_ns);
 /* Roles of sockets whose birth was not seen: listeners, then sockets on a listener's port. */
 void conn_views_roles(struct conn_view *v, size_t n);
 void conn_views_sort(struct conn_view *v, size_t n, int column);

@@ -8,6 +8,7 @@
 #include "core/serve_series.h"
 #include "readers/conns.h"
 #include "core/htab.h"
+#include "core/run.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static int prov_conns_sample(void *state)
 	const struct ss_conn_row *rows;
 	size_t n;
 
-	if (series_due(&c->owners_learnt_ns, series_now_ns(), OWNERS_EVERY_NS))
+	if (series_due(&c->owners_learnt_ns, run_now_ns(), OWNERS_EVERY_NS))
 		conns_rows(c->tcp, &rows, &n);
 	return 0;
 }

@@ -8,22 +8,14 @@
  * is twice ours, so that a newcomer always reaches guard_accept while the evicted close.
  */
 #include "cmd/serve_guard.h"
+#include "core/run.h"
 
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #define WAIT_NS ((uint64_t)GUARD_WAIT_S * 1000000000ULL)
 #define NSLOTS	(sizeof(((struct serve_guard *)0)->c) / sizeof(struct guard_conn))
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void ip_of(const struct sockaddr *a, unsigned char ip[16])
 {
@@ -132,7 +124,7 @@ static void sweep(struct serve_guard *g, uint64_t now)
 void guard_sweep(struct serve_guard *g)
 {
 	pthread_mutex_lock(&g->lock);
-	sweep(g, mono_ns());
+	sweep(g, run_now_ns());
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -143,7 +135,7 @@ static enum MHD_Result admit(struct serve_guard *g, const unsigned char *ip)
 	size_t total = 0, mine = 0;
 	struct guard_conn *victim;
 
-	sweep(g, mono_ns());
+	sweep(g, run_now_ns());
 	for (size_t i = 0; i < NSLOTS; i++) {
 		if (live(&g->c[i])) {
 			total++;
@@ -186,7 +178,7 @@ static void started(struct serve_guard *g, struct MHD_Connection *conn, void **c
 		if (c->used)
 			continue;
 		*c = (struct guard_conn){ .used = true, .fd = fd->connect_fd,
-					  .since_ns = mono_ns() };
+					  .since_ns = run_now_ns() };
 		ip_of(addr->client_addr, c->ip);
 		*ctx = c;
 		return;
@@ -236,7 +228,7 @@ void guard_completed(void *cls, struct MHD_Connection *conn, void **state,
 	pthread_mutex_lock(&g->lock);
 	if (c) { /* a keep-alive connection waits for its next request from now */
 		c->busy = false;
-		c->since_ns = mono_ns();
+		c->since_ns = run_now_ns();
 	}
 	pthread_mutex_unlock(&g->lock);
 }

@@ -8,6 +8,7 @@
 #include "writers/serve_render.h"
 #include "writers/prom.h"
 #include "attach/probe.h"
+#include "core/run.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef SOCKSCOPE_VERSION
@@ -332,7 +332,7 @@ void serve_refresh(struct serve *s)
 {
 	struct prom p[2];
 	int formats = s->want_openmetrics ? 2 : 1; /* OpenMetrics only once someone asked */
-	uint64_t t0 = series_now_ns();
+	uint64_t t0 = run_now_ns();
 
 	if (!gather(s))
 		return;
@@ -340,7 +340,7 @@ void serve_refresh(struct serve *s)
 		prom_init(&p[k], k == 1);
 		render(s, &p[k]);
 	}
-	s->render_seconds = (double)(series_now_ns() - t0) / 1e9;
+	s->render_seconds = (double)(run_now_ns() - t0) / 1e9;
 	for (int k = 0; k < formats; k++) {
 		if (p[k].oom) {
 			for (int j = 0; j < formats; j++)

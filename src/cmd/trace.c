@@ -48,8 +48,6 @@ struct trace {
 	struct run_slice slice;
 	uint64_t printed, drops_reported; /* all lost events said so far */
 	uint64_t ring_drops;		  /* of which the ring buffer had no room for */
-	uint64_t unread; /* still in the ring buffer at a stop: lost, and said so */
-	bool counting;	 /* on_event only counts what is left */
 	bool out_gone, pids_gone;
 };
 
@@ -290,10 +288,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct trace *t = ctx;
 	struct ss_event e; /* a copy: the ring buffer is mapped read-only */
 
-	if (t->counting) {
-		t->unread++;
-		return 0;
-	}
 	if (size < sizeof(e))
 		return 0;
 	memcpy(&e, data, sizeof(e));
@@ -362,6 +356,8 @@ static int drain(struct trace *t)
  */
 static void finish_events(struct trace *t, struct run_clock *c)
 {
+	uint64_t unread;
+
 	tracer_detach(t->tracer);
 	while (t->pids_gone && !stopped(t, c) && drain(t) < 0)
 		;
@@ -371,15 +367,9 @@ static void finish_events(struct trace *t, struct run_clock *c)
 	report_drops(t);
 	if (count_reached(t) || t->out_gone)
 		return;
-	t->counting = true;
-	tracer_consume(t->tracer);
-	if (!t->unread)
-		return;
-	fprintf(stderr, "sockscope trace: %llu events not printed: still in the ring buffer at "
-			"the stop (counted as lost)\n", (unsigned long long)t->unread);
-	if (t->o.json)
-		record_lost(stdout, t->unread, "unread_at_stop");
-	t->drops_reported += t->unread;
+	unread = tracer_unread(t->tracer);
+	cmd_report_unread("trace", unread, t->o.json);
+	t->drops_reported += unread;
 }
 
 /* Consumes events until a limit; once a second reports drops and checks the -p processes. */

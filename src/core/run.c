@@ -47,6 +47,14 @@ void run_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+uint64_t run_now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+}
+
 double run_since(const struct timespec *t0)
 {
 	struct timespec now;

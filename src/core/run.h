@@ -25,6 +25,11 @@ struct run_clock {
 	uint64_t ticks;
 };
 
+/*
+ * CLOCK_MONOTONIC in nanoseconds: the clock of the run loop and of the kernel's event times
+ * (bpf_ktime_get_ns), so that deadlines, ages and event times compare with one another.
+ */
+uint64_t run_now_ns(void);
 /* Seconds since t0 on CLOCK_MONOTONIC. */
 double run_since(const struct timespec *t0);
 void run_clock_start(struct run_clock *c, double interval, double duration);

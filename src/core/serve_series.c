@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct serve_admitted {
 	uint32_t tgid; /* key */
@@ -57,14 +56,6 @@ const char *series_comm(const void *ss, uint32_t tgid)
 		htab_find(&((const struct serve_series *)ss)->admitted, &tgid);
 
 	return a ? a->comm : NULL;
-}
-
-uint64_t series_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void proc_comm(uint32_t pid, char comm[SS_COMM_LEN])
@@ -135,7 +126,7 @@ static bool evict_exited(struct serve_series *ss)
 			old = a;
 	ss->nexited = old ? ss->nexited - 1 : 0;
 	if (old)
-		forget_now(ss, old->tgid, series_now_ns());
+		forget_now(ss, old->tgid, run_now_ns());
 	return old != NULL;
 }
 
@@ -189,7 +180,7 @@ static void admit(struct serve_series *ss, const struct serve_cost *c)
 		memcpy(a->comm, comm, SS_COMM_LEN);
 	else
 		proc_comm(c->tgid, a->comm);
-	a->alive_ns = series_now_ns();
+	a->alive_ns = run_now_ns();
 	a->nseries = c->n;
 	ss->nseries += c->n;
 }
@@ -299,7 +290,7 @@ static void forget_refused(struct serve_series *ss, uint64_t now, uint32_t *gone
  */
 void series_forget_gone(struct serve_series *ss)
 {
-	uint64_t now = series_now_ns(), grace = (uint64_t)(ss->forget_after * 1e9);
+	uint64_t now = run_now_ns(), grace = (uint64_t)(ss->forget_after * 1e9);
 	uint64_t every = grace / 10 < TEN_S ? grace / 10 : TEN_S;
 	struct serve_admitted *a;
 	uint32_t *gone;

@@ -44,8 +44,6 @@ bool series_admit(struct serve_series *ss, const struct serve_rows *const *sets,
 /* The name of an exported process, NULL if its series are not exported (a serve_view.comm). */
 const char *series_comm(const void *ss, uint32_t tgid);
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t series_now_ns(void);
 /* True, and *last set to now, when the work *last stands for is due again (or was never done). */
 bool series_due(uint64_t *last, uint64_t now, uint64_t every);
 

@@ -24,8 +24,6 @@ struct conns_reader {
 	struct conns_bpf *skel; /* lo.skel */
 	struct conns_handlers h;
 	struct run_slice slice; /* of the poll under way */
-	bool counting;		/* at the end: records are counted, not handed over */
-	uint64_t unread;
 	struct htab seen; /* sock_ids listed in this pass */
 	struct ss_conn_row *rows;
 	size_t cap;
@@ -80,10 +78,6 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct conns_reader *t = ctx;
 
-	if (t->counting) {
-		t->unread += size == sizeof(struct ss_conn_event);
-		return 0;
-	}
 	if (size == sizeof(struct ss_conn_row) && t->h.final)
 		t->h.final(t->h.ctx, data);
 	else if (size == sizeof(struct ss_conn_event) && t->h.event)
@@ -160,7 +154,10 @@ const struct capability conns_cap = {
 					 { NULL } },
 	.configure = configure,
 	.filters = filters,
-	.rings = (const struct cap_ring[]){ { "finals", on_record }, { "events", on_record }, { NULL } },
+	/* a final record left at a stop only fed a next table, which a stop never shows */
+	.rings = (const struct cap_ring[]){ { "finals", on_record },
+					    { "events", on_record, .lost_if_unread = true },
+					    { NULL } },
 	.stats_map = "conn_stats",
 	.nstats = sizeof(struct ss_conn_stats) / sizeof(__u64),
 	.lost_fields = CAP_FIELD(struct ss_conn_stats, event_drops) |
@@ -295,10 +292,7 @@ void conns_forget(struct conns_reader *t, uint32_t tgid)
 
 uint64_t conns_unread(struct conns_reader *t)
 {
-	cap_detach(&t->lo.links); /* nothing more comes: the count is final */
-	t->counting = true;
-	ring_buffer__consume(t->lo.rb);
-	return t->unread;
+	return cap_unread(&t->lo);
 }
 
 uint64_t conns_lost(const struct conns_reader *t)

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { CH_SEND, CH_RECV, CH_BYPASS, CH_RELEASE, CH_COOKIE, CH_COUNT };
@@ -276,14 +275,6 @@ static void reap(struct io_reader *io, const struct ss_sock_key *key)
 	bpf_map_delete_elem(fd, key);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
-}
-
 int io_sample(struct io_reader *io)
 {
 	ssize_t n;
@@ -305,7 +296,7 @@ int io_sample(struct io_reader *io)
 			break;
 		}
 	}
-	acct_end(&io->acct, now_ns());
+	acct_end(&io->acct, run_now_ns());
 	return 0;
 }
 

@@ -73,7 +73,8 @@ const struct capability tracer_cap = {
 					 { NULL } },
 	.configure = configure,
 	.filters = filters,
-	.rings = (const struct cap_ring[]){ { "events", on_ring }, { NULL } },
+	.rings = (const struct cap_ring[]){ { "events", on_ring, .lost_if_unread = true },
+					    { NULL } },
 	.stats_map = "trace_stats",
 	.nstats = sizeof(struct ss_trace_stats) / sizeof(__u64),
 	.lost_fields = CAP_FIELD(struct ss_trace_stats, drops),
@@ -113,6 +114,11 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 void tracer_detach(struct tracer *t)
 {
 	cap_detach(&t->lo.links);
+}
+
+uint64_t tracer_unread(struct tracer *t)
+{
+	return cap_unread(&t->lo);
 }
 
 uint64_t tracer_lost(const struct tracer *t)

@@ -40,6 +40,8 @@ int tracer_consume(struct tracer *t);
 int tracer_poll(struct tracer *t, int timeout_ms);
 /* Detaches the hooks: nothing more comes, what is in the ring buffer stays to be read. */
 void tracer_detach(struct tracer *t);
+/* At the end: detaches and counts the events still unread; on_event gets no more of them. */
+uint64_t tracer_unread(struct tracer *t);
 /* Events the ring buffer had no room for. */
 uint64_t tracer_lost(const struct tracer *t);
 /* Says under -v what was attached and how. */

@@ -246,6 +246,23 @@ int tui_refresh(struct tui_model *m)
 	return 0;
 }
 
+/*
+ * What a feed does after its rows[0..n) are filled, the same for both tables: their order of
+ * arrival, rates against the last feed, and a refresh if the table is the one in view. The
+ * process table's rows are then rebuilt from what keep_prev kept, grouped as the user asked.
+ */
+static int fed(struct tui_model *m, struct tui_table *t, size_t n, uint64_t now_ns,
+	       enum tui_view view)
+{
+	for (size_t i = 0; i < n; i++)
+		t->rows[i].seq = i;
+	t->n = n;
+	compute_rates(t, now_ns);
+	if (keep_prev(t, now_ns) || (view == TUI_PROCS && tui_regroup(m)))
+		return -1;
+	return m->view == view ? tui_refresh(m) : 0;
+}
+
 int tui_feed_procs(struct tui_model *m, const struct tui_proc_in *in, size_t n, uint64_t now_ns)
 {
 	struct tui_table *t = &m->procs;
@@ -254,15 +271,9 @@ int tui_feed_procs(struct tui_model *m, const struct tui_proc_in *in, size_t n, 
 		return 0;
 	if (grow(&t->rows, &t->cap, n, sizeof(*t->rows)))
 		return -1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		proc_row(&t->rows[i], &in[i], m->utf8);
-		t->rows[i].seq = i;
-	}
-	t->n = n;
-	compute_rates(t, now_ns);
-	if (keep_prev(t, now_ns) || tui_regroup(m))
-		return -1;
-	return m->view == TUI_PROCS ? tui_refresh(m) : 0;
+	return fed(m, t, n, now_ns, TUI_PROCS);
 }
 
 static void conn_row(struct tui_row *r, const struct tui_conn_in *in, bool utf8)
@@ -287,13 +298,7 @@ int tui_feed_conns(struct tui_model *m, const struct tui_conn_in *in, size_t n, 
 		return 0;
 	if (grow(&t->rows, &t->cap, n, sizeof(*t->rows)))
 		return -1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		conn_row(&t->rows[i], &in[i], m->utf8);
-		t->rows[i].seq = i;
-	}
-	t->n = n;
-	compute_rates(t, now_ns);
-	if (keep_prev(t, now_ns))
-		return -1;
-	return m->view == TUI_CONNS ? tui_refresh(m) : 0;
+	return fed(m, t, n, now_ns, TUI_CONNS);
 }

@@ -5,6 +5,7 @@
  */
 #include "tui/screen.h"
 #include "tui/draw.h"
+#include "core/run.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <term.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #define POLL_MS 200 /* longest wait: how soon a stop signal or done() is seen */
@@ -149,14 +149,6 @@ static void screen_close(void)
 	release_signals();
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* curses' key codes in the model's terms. */
 static const struct {
 	int curses, model;
@@ -196,7 +188,7 @@ struct loop {
 
 static int sample(struct loop *l)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = run_now_ns();
 	int rc;
 
 	l->lost_before = l->st.lost;
@@ -208,7 +200,7 @@ static int sample(struct loop *l)
 /* Milliseconds to wait for a key: what is left of the interval, at most POLL_MS. */
 static int wait_ms(const struct loop *l)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = run_now_ns();
 	uint64_t left = l->next_ns > now ? (l->next_ns - now) / 1000000 : 0;
 
 	return left > POLL_MS ? POLL_MS : (int)left;
@@ -232,7 +224,7 @@ static int handle_key(struct loop *l, int c)
 	if (act & TUI_QUIT)
 		return 1;
 	if (act & TUI_RETIME)
-		l->next_ns = mono_ns() + (uint64_t)l->m->interval_ms * 1000000ULL;
+		l->next_ns = run_now_ns() + (uint64_t)l->m->interval_ms * 1000000ULL;
 	if (act & TUI_RESAMPLE)
 		l->next_ns = 0;
 	if (act & TUI_REDRAW)
@@ -257,7 +249,7 @@ static int run_loop(struct loop *l)
 
 	timeout(0); /* poll() waits; getch only takes what has come (KEY_RESIZE included) */
 	for (;;) {
-		if (mono_ns() >= l->next_ns) {
+		if (run_now_ns() >= l->next_ns) {
 			if ((rc = sample(l)))
 				return rc;
 			redraw(l);

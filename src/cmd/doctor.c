@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `sockscope doctor`: what this machine offers and what each subcommand would attach, so that
- * a user on an unusual kernel learns why something will not work before trying it.
+ * a user on an unusual kernel learns why something will not work before trying it. The text
+ * is a report laid out by hand; the JSON records come from the field tables (records.c).
  */
 #include "cmd/cmd.h"
 #include "readers/io.h"
@@ -12,6 +13,7 @@
 #include "attach/probe.h"
 #include "attach/sys.h"
 #include "writers/json.h"
+#include "writers/records.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,40 +117,66 @@ static void hook_use(const struct capability *cap, const struct cap_hook *h, str
 	}
 }
 
-static void json_way(const struct hook_use *u, const struct hook_way *w, bool ok, bool used,
-		     const char *why)
+/* One JSON object of record type r, on stdout. */
+static void json_record(const struct record *r, uint64_t hide, field_get *get, void *row)
 {
 	struct jw j;
 
-	jw_begin(&j, stdout);
-	jw_str(&j, "type", "hook");
-	jw_str(&j, "commands", u->cmds);
-	jw_str(&j, "hook", u->hook->name);
-	jw_str(&j, "mode", attach_mode_name(w->mode));
-	jw_bool(&j, "works", ok);
-	jw_bool(&j, "used", used);
-	if (!ok)
-		jw_str(&j, "why", why);
+	fields_begin(&j, stdout, r);
+	fields_json(&j, r, hide, get, row);
 	jw_end(&j);
+}
+
+/* One way to attach a hook, as probed. */
+struct way_row {
+	const struct hook_use *u;
+	const struct hook_way *w;
+	bool ok, used;
+	const char *why;
+};
+
+static void way_value(void *row, int field, struct fval *v)
+{
+	const struct way_row *r = row;
+
+	switch (field) {
+	case HK_COMMANDS:
+		v->s = r->u->cmds;
+		break;
+	case HK_HOOK:
+		v->s = r->u->hook->name;
+		break;
+	case HK_MODE:
+		v->s = attach_mode_name(r->w->mode);
+		break;
+	case HK_WORKS:
+		v->u = r->ok;
+		break;
+	case HK_USED:
+		v->u = r->used;
+		break;
+	default:
+		v->s = r->why;
+	}
 }
 
 struct machine {
 	struct utsname u;
-	bool btf, cap[4];
+	unsigned uid;
+	bool btf, cap[4]; /* cap[] in the order of rec_machine's MA_CAP_* */
 	const char *tracefs, *bpffs;
 	char cgroup[4096]; /* empty when not mounted */
 };
 
 static const char *const cap_names[4] = { "CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN",
 					  "CAP_SYS_ADMIN" };
-static const char *const cap_keys[4] = { "cap_bpf", "cap_perfmon", "cap_net_admin",
-					 "cap_sys_admin" };
 
 static void look_at_machine(struct machine *m)
 {
 	const int caps[4] = { SYS_CAP_BPF, SYS_CAP_PERFMON, SYS_CAP_NET_ADMIN, SYS_CAP_SYS_ADMIN };
 
 	uname(&m->u);
+	m->uid = getuid();
 	m->btf = sys_have_vmlinux_btf();
 	for (int i = 0; i < 4; i++)
 		m->cap[i] = sys_has_cap(caps[i]);
@@ -158,22 +186,35 @@ static void look_at_machine(struct machine *m)
 		m->cgroup[0] = '\0';
 }
 
-static void machine_json(const struct machine *m)
+static void machine_value(void *row, int field, struct fval *v)
 {
-	struct jw j;
+	const struct machine *m = row;
 
-	jw_begin(&j, stdout);
-	jw_str(&j, "type", "machine");
-	jw_str(&j, "kernel", m->u.release);
-	jw_str(&j, "arch", m->u.machine);
-	jw_bool(&j, "btf", m->btf);
-	jw_u64(&j, "uid", getuid());
-	for (int i = 0; i < 4; i++)
-		jw_bool(&j, cap_keys[i], m->cap[i]);
-	jw_str(&j, "tracefs", m->tracefs);
-	jw_str(&j, "bpffs", m->bpffs);
-	jw_str(&j, "cgroup2", m->cgroup[0] ? m->cgroup : "not mounted");
-	jw_end(&j);
+	switch (field) {
+	case MA_KERNEL:
+		v->s = m->u.release;
+		break;
+	case MA_ARCH:
+		v->s = m->u.machine;
+		break;
+	case MA_BTF:
+		v->u = m->btf;
+		break;
+	case MA_UID:
+		v->u = m->uid;
+		break;
+	case MA_TRACEFS:
+		v->s = m->tracefs;
+		break;
+	case MA_BPFFS:
+		v->s = m->bpffs;
+		break;
+	case MA_CGROUP2:
+		v->s = m->cgroup[0] ? m->cgroup : "not mounted";
+		break;
+	default:
+		v->u = m->cap[field - MA_CAP_BPF];
+	}
 }
 
 static void show_machine(bool json)
@@ -182,13 +223,13 @@ static void show_machine(bool json)
 
 	look_at_machine(&m);
 	if (json) {
-		machine_json(&m);
+		json_record(&rec_machine, 0, machine_value, &m);
 		return;
 	}
 	printf("kernel      %s %s (%s)\n", m.u.sysname, m.u.release, m.u.machine);
 	printf("btf         /sys/kernel/btf/vmlinux %s\n",
 	       m.btf ? "present" : "MISSING (CO-RE needs CONFIG_DEBUG_INFO_BTF)");
-	printf("privileges  uid %u;", getuid());
+	printf("privileges  uid %u;", m.uid);
 	for (int i = 0; i < 4; i++)
 		printf(" %s %s%s", cap_names[i], m.cap[i] ? "yes" : "no", i < 3 ? "," : "\n");
 	printf("tracefs     /sys/kernel/tracing %s (mounted on demand for kprobes without PMU)\n",
@@ -215,7 +256,8 @@ static bool show_hook(const struct hook_use *u, bool json)
 
 		chosen |= ok;
 		if (json)
-			json_way(u, w, ok, use, why);
+			json_record(&rec_hook, ok ? FIELD_BIT(HK_WHY) : 0, way_value,
+				    &(struct way_row){ u, w, ok, use, why });
 		else
 			printf("  %-13s %-10s %-7s %s\n", i ? "" : hk->name,
 			       attach_mode_name(w->mode),
@@ -250,6 +292,32 @@ static bool show_hooks(bool json)
 	return ok;
 }
 
+/* One BPF object, as loaded for some subcommands. */
+struct object_row {
+	const char *object, *cmds;
+	bool ok;
+	const char *why;
+};
+
+static void object_value(void *row, int field, struct fval *v)
+{
+	const struct object_row *r = row;
+
+	switch (field) {
+	case OB_OBJECT:
+		v->s = r->object;
+		break;
+	case OB_COMMANDS:
+		v->s = r->cmds;
+		break;
+	case OB_LOADS:
+		v->u = r->ok;
+		break;
+	default:
+		v->s = r->why;
+	}
+}
+
 /* One capability, loaded as some subcommands would load it, and dropped. */
 static bool show_object(const struct capability *cap, const struct cap_use *use,
 			const struct opts *o, bool json)
@@ -260,21 +328,12 @@ static bool show_object(const struct capability *cap, const struct cap_use *use,
 	if ((hint = strstr(err, "; run 'sockscope doctor'")))
 		*hint = '\0'; /* we are the doctor */
 	use_label(use, label, sizeof(label));
-	if (json) {
-		struct jw j;
-
-		jw_begin(&j, stdout);
-		jw_str(&j, "type", "object");
-		jw_str(&j, "object", cap->name);
-		jw_str(&j, "commands", label);
-		jw_bool(&j, "loads", ok);
-		if (!ok)
-			jw_str(&j, "why", err);
-		jw_end(&j);
-	} else {
+	if (json)
+		json_record(&rec_object, ok ? FIELD_BIT(OB_WHY) : 0, object_value,
+			    &(struct object_row){ cap->name, label, ok, err });
+	else
 		printf("  %-7s %-26s %s%s\n", cap->name, label, ok ? "loads" : "REFUSED ",
 		       ok ? "" : err);
-	}
 	return ok;
 }
 

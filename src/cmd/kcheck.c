@@ -17,6 +17,7 @@
 #include "readers/conns.h"
 #include "writers/fmt.h"
 #include "writers/json.h"
+#include "writers/records.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -108,29 +109,57 @@ static void sum_counted(struct kcheck *k, const struct htab *conns)
 	}
 }
 
+/* A disagreeing socket, with its ends formatted once for the line or the record. */
+struct report_row {
+	const struct sock_sum *s;
+	char local[64], remote[64];
+};
+
+static void report_value(void *row, int field, struct fval *v)
+{
+	const struct report_row *r = row;
+
+	switch (field) {
+	case KC_PID:
+		v->u = r->s->pid;
+		break;
+	case KC_LOCAL:
+		v->s = r->local;
+		break;
+	case KC_REMOTE:
+		v->s = r->remote;
+		break;
+	case KC_RECV_BYTES:
+		v->u = r->s->counted[SS_RECV];
+		break;
+	case KC_KERNEL_RECV_BYTES:
+		v->u = r->s->kernel[SS_RECV];
+		break;
+	case KC_SENT_BYTES:
+		v->u = r->s->counted[SS_SEND];
+		break;
+	default:
+		v->u = r->s->kernel[SS_SEND];
+	}
+}
+
+/* The text is a sentence among top's lines, not a table: only the record is table-driven. */
 static void report(FILE *f, bool json, const struct sock_sum *s)
 {
-	char l[64], r[64];
+	struct report_row r = { .s = s };
 	struct jw w;
 
-	fmt_endpoint(l, sizeof(l), s->a.family, s->a.laddr, s->a.lport);
-	fmt_endpoint(r, sizeof(r), s->a.family, s->a.raddr, s->a.rport);
+	fmt_endpoint(r.local, sizeof(r.local), s->a.family, s->a.laddr, s->a.lport);
+	fmt_endpoint(r.remote, sizeof(r.remote), s->a.family, s->a.raddr, s->a.rport);
 	if (!json) {
 		fprintf(f, "kernel check: pid %u tcp %s -> %s: read %llu, kernel says %llu; "
-			   "written %llu, kernel says %llu\n", s->pid, l, r,
+			   "written %llu, kernel says %llu\n", s->pid, r.local, r.remote,
 			(unsigned long long)s->counted[SS_RECV], (unsigned long long)s->kernel[SS_RECV],
 			(unsigned long long)s->counted[SS_SEND], (unsigned long long)s->kernel[SS_SEND]);
 		return;
 	}
-	jw_begin(&w, f);
-	jw_str(&w, "type", "kernel_check");
-	jw_u64(&w, "pid", s->pid);
-	jw_str(&w, "local", l);
-	jw_str(&w, "remote", r);
-	jw_u64(&w, "recv_bytes", s->counted[SS_RECV]);
-	jw_u64(&w, "kernel_recv_bytes", s->kernel[SS_RECV]);
-	jw_u64(&w, "sent_bytes", s->counted[SS_SEND]);
-	jw_u64(&w, "kernel_sent_bytes", s->kernel[SS_SEND]);
+	fields_begin(&w, f, &rec_kernel_check);
+	fields_json(&w, &rec_kernel_check, 0, report_value, &r);
 	jw_end(&w);
 }
 
@@ -187,6 +216,13 @@ int kcheck_run(struct kcheck *k, const struct htab *conns, FILE *f, bool json)
 	return 0;
 }
 
+static void total_value(void *row, int field, struct fval *v)
+{
+	const struct kcheck *k = row;
+
+	v->u = field == KT_CHECKED ? k->checked : k->disagree;
+}
+
 void kcheck_summary(const struct kcheck *k, FILE *f, bool json)
 {
 	struct jw w;
@@ -196,10 +232,8 @@ void kcheck_summary(const struct kcheck *k, FILE *f, bool json)
 			(unsigned long long)k->checked, (unsigned long long)k->disagree);
 		return;
 	}
-	jw_begin(&w, f);
-	jw_str(&w, "type", "kernel_check_total");
-	jw_u64(&w, "checked", k->checked);
-	jw_u64(&w, "disagree", k->disagree);
+	fields_begin(&w, f, &rec_kernel_check_total);
+	fields_json(&w, &rec_kernel_check_total, 0, total_value, (void *)k);
 	jw_end(&w);
 }
 

@@ -231,10 +231,74 @@ const struct record rec_ev_drop = EVENT("drop", ev_drop_fields);
 static const struct field ev_cong_fields[] = { [EV_CA_STATE] = STR("ca_state") };
 const struct record rec_ev_cong = EVENT("cong", ev_cong_fields);
 
+/* What the kernel says the application read and wrote, next to what the calls summed to. */
+static const struct field kernel_check_fields[] = {
+	[KC_PID] = U64("pid", FU_ID),
+	[KC_LOCAL] = STR("local"),
+	[KC_REMOTE] = STR("remote"),
+	[KC_RECV_BYTES] = U64("recv_bytes", FU_BYTES),
+	[KC_KERNEL_RECV_BYTES] = U64("kernel_recv_bytes", FU_BYTES),
+	[KC_SENT_BYTES] = U64("sent_bytes", FU_BYTES),
+	[KC_KERNEL_SENT_BYTES] = U64("kernel_sent_bytes", FU_BYTES),
+};
+const struct record rec_kernel_check = JSON_ONLY("kernel_check", "top --check-kernel", NULL,
+						 kernel_check_fields);
+
+static const struct field kernel_check_total_fields[] = {
+	[KT_CHECKED] = U64("checked", FU_NONE),
+	[KT_DISAGREE] = U64("disagree", FU_NONE),
+};
+const struct record rec_kernel_check_total = JSON_ONLY("kernel_check_total",
+						       "top --check-kernel", NULL,
+						       kernel_check_total_fields);
+
+/*
+ * doctor's text is a report laid out by hand (a block on the machine, hooks grouped under
+ * their commands with notes between them): its records are JSON only.
+ */
+#define BOOL(key) { key, NULL, FT_BOOL, FU_NONE, 0, FF_PLAIN, 0 }
+
+static const struct field machine_fields[] = {
+	[MA_KERNEL] = STR("kernel"),
+	[MA_ARCH] = STR("arch"),
+	[MA_BTF] = BOOL("btf"),
+	[MA_UID] = U64("uid", FU_ID),
+	[MA_CAP_BPF] = BOOL("cap_bpf"),
+	[MA_CAP_PERFMON] = BOOL("cap_perfmon"),
+	[MA_CAP_NET_ADMIN] = BOOL("cap_net_admin"),
+	[MA_CAP_SYS_ADMIN] = BOOL("cap_sys_admin"),
+	[MA_TRACEFS] = STR("tracefs"),
+	[MA_BPFFS] = STR("bpffs"),
+	[MA_CGROUP2] = STR("cgroup2"),
+};
+const struct record rec_machine = JSON_ONLY("machine", "doctor", NULL, machine_fields);
+
+static const struct field hook_fields[] = {
+	[HK_COMMANDS] = STR("commands"),
+	[HK_HOOK] = STR("hook"),
+	[HK_MODE] = STR("mode"),
+	[HK_WORKS] = BOOL("works"),
+	[HK_USED] = BOOL("used"),
+	[HK_WHY] = STR("why"),
+};
+const struct record rec_hook = JSON_ONLY("hook", "doctor", NULL, hook_fields);
+
+static const struct field object_fields[] = {
+	[OB_OBJECT] = STR("object"),
+	[OB_COMMANDS] = STR("commands"),
+	[OB_LOADS] = BOOL("loads"),
+	[OB_WHY] = STR("why"),
+};
+const struct record rec_object = JSON_ONLY("object", "doctor", NULL, object_fields);
+
 const struct record *const records[] = {
-	&rec_interval,	  &rec_summary,	 &rec_connection,    &rec_folded,   &rec_total,
-	&rec_event,	  &rec_lost,	 &rec_conn,	     &rec_ev_state, &rec_ev_retransmit,
-	&rec_ev_reset,	  &rec_ev_bad_csum, &rec_ev_drop,    &rec_ev_cong,  NULL,
+	&rec_interval, &rec_summary, &rec_connection, &rec_folded, &rec_total,
+	&rec_event, &rec_lost,
+	&rec_conn, &rec_ev_state, &rec_ev_retransmit, &rec_ev_reset, &rec_ev_bad_csum,
+	&rec_ev_drop, &rec_ev_cong,
+	&rec_kernel_check, &rec_kernel_check_total,
+	&rec_machine, &rec_hook, &rec_object,
+	NULL,
 };
 
 void addrs_value(char *buf, size_t len, const struct ss_addrs *a, int i, struct fval *v)

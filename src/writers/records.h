@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every record type sockscope's top, trace and conns write, as field tables (fields.h). The
- * enums index the tables; a command's getter switches on them. records[] lists them all for
- * the test that keeps docs/json.md in step.
+ * Every record type sockscope's commands write, as field tables (fields.h). The enums index
+ * the tables; a command's getter switches on them. records[] lists them all for the test that
+ * keeps docs/json.md in step.
  */
 #ifndef SS_RECORDS_H
 #define SS_RECORDS_H
@@ -82,6 +82,29 @@ enum { EV_DROP_REASON };
 extern const struct record rec_ev_drop;
 enum { EV_CA_STATE };
 extern const struct record rec_ev_cong;
+
+/* top --check-kernel: a TCP socket whose per-call sums disagree with the kernel's records */
+enum {
+	KC_PID, KC_LOCAL, KC_REMOTE, KC_RECV_BYTES, KC_KERNEL_RECV_BYTES, KC_SENT_BYTES,
+	KC_KERNEL_SENT_BYTES,
+};
+extern const struct record rec_kernel_check;
+/* and at the end, how many sockets were compared and how many disagreed */
+enum { KT_CHECKED, KT_DISAGREE };
+extern const struct record rec_kernel_check_total;
+
+/* doctor: the machine; MA_CAP_* are consecutive, as doctor keeps the four in an array */
+enum {
+	MA_KERNEL, MA_ARCH, MA_BTF, MA_UID, MA_CAP_BPF, MA_CAP_PERFMON, MA_CAP_NET_ADMIN,
+	MA_CAP_SYS_ADMIN, MA_TRACEFS, MA_BPFFS, MA_CGROUP2,
+};
+extern const struct record rec_machine;
+/* doctor: one way to attach one hook; why only when it does not work */
+enum { HK_COMMANDS, HK_HOOK, HK_MODE, HK_WORKS, HK_USED, HK_WHY };
+extern const struct record rec_hook;
+/* doctor: one BPF object, loaded as some subcommands load it; why only when refused */
+enum { OB_OBJECT, OB_COMMANDS, OB_LOADS, OB_WHY };
+extern const struct record rec_object;
 
 /*
  * A socket's addresses, as every record with them writes them (ADDRS in records.c): i counts

@@ -57,15 +57,14 @@ void fields_json(struct jw *w, const struct record *r, uint64_t hide, field_get 
 /* Pads s to the cell's width; not cut, as printf's "%*s" (our own text fits its column). */
 static void pad(FILE *f, const char *s, int width)
 {
-	static const char spaces[] = "                                                ";
 	size_t n = strlen(s), want = (size_t)(width < 0 ? -width : width);
 	size_t fill = n < want ? want - n : 0;
 
 	if (width > 0)
-		fwrite(spaces, 1, fill < sizeof(spaces) - 1 ? fill : sizeof(spaces) - 1, f);
-	fwrite(s, 1, n, f);
+		table_spaces(f, fill);
+	fwrite_unlocked(s, 1, n, f);
 	if (width < 0)
-		fwrite(spaces, 1, fill < sizeof(spaces) - 1 ? fill : sizeof(spaces) - 1, f);
+		table_spaces(f, fill);
 }
 
 static const char *number_text(char *buf, size_t len, const struct field *fl, uint64_t u)
@@ -104,14 +103,14 @@ static const char *cell_text(char *buf, size_t len, const struct field *fl, cons
 
 static void gap(FILE *f, const struct field *fl, size_t col)
 {
-	for (int n = col ? (fl->gap ? fl->gap : 1) : 0; n > 0; n--)
-		fputc(' ', f);
+	table_spaces(f, col ? (fl->gap ? fl->gap : 1) : 0);
 }
 
 void fields_header(FILE *f, const struct record *r, uint64_t hide)
 {
 	size_t col = 0;
 
+	flockfile(f); /* one lock for the row's many writes (table_spaces) */
 	for (size_t i = 0; i < r->ntable; i++) {
 		const struct field *fl = &r->fields[r->table[i]];
 
@@ -120,7 +119,8 @@ void fields_header(FILE *f, const struct record *r, uint64_t hide)
 		gap(f, fl, col++);
 		pad(f, fl->header, fl->width);
 	}
-	fputc('\n', f);
+	fputc_unlocked('\n', f);
+	funlockfile(f);
 }
 
 void fields_row(FILE *f, const struct record *r, uint64_t hide, field_get *get, void *row)
@@ -129,6 +129,7 @@ void fields_row(FILE *f, const struct record *r, uint64_t hide, field_get *get, 
 	char buf[256];
 	const char *text;
 
+	flockfile(f); /* one lock for the row's many writes (table_spaces) */
 	for (size_t i = 0; i < r->ntable; i++) {
 		const struct field *fl = &r->fields[r->table[i]];
 		struct fval v = { 0 };
@@ -143,7 +144,8 @@ void fields_row(FILE *f, const struct record *r, uint64_t hide, field_get *get, 
 		else
 			pad(f, text, fl->width);
 	}
-	fputc('\n', f);
+	fputc_unlocked('\n', f);
+	funlockfile(f);
 }
 
 int field_index(const struct record *r, const char *k)

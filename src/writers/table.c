@@ -54,16 +54,29 @@ static size_t fit(const char *s, int width, int *cols)
 	return o;
 }
 
+void table_spaces(FILE *f, size_t n)
+{
+	static const char spaces[] = "                                                ";
+
+	while (n > 0) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		fwrite_unlocked(spaces, 1, k, f);
+		n -= k;
+	}
+}
+
 void table_cell(FILE *f, const char *s, int width, bool left)
 {
 	int cols;
 	size_t n = fit(s, width, &cols);
+	size_t fill = cols < width ? (size_t)(width - cols) : 0;
 
 	if (!left)
-		fprintf(f, "%*s", width - cols, "");
-	fwrite(s, 1, n, f);
+		table_spaces(f, fill);
+	fwrite_unlocked(s, 1, n, f);
 	if (left)
-		fprintf(f, "%*s", width - cols, "");
+		table_spaces(f, fill);
 }
 
 int table_rows(FILE *f)

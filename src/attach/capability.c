@@ -296,18 +296,19 @@ static int on_ring(void *ctx, void *data, size_t size)
 	struct cap_obj *lo = rc->lo;
 
 	if (!lo->counting)
-		return rc->ring->handler(lo->ctx, data, size);
+		return (rc->ring->handler ? rc->ring->handler : lo->handler)(lo->ctx, data, size);
 	lo->unread += rc->ring->lost_if_unread;
 	return 0; /* a count is never cut short: it must be whole */
 }
 
 /* One ring buffer manager for all of the capability's ring buffers, polled as one. */
-static int open_rings(struct cap_obj *lo, void *ctx, char *err, size_t len)
+static int open_rings(struct cap_obj *lo, const struct cap_req *req, char *err, size_t len)
 {
 	const struct cap_skel_head *head = lo->skel;
 	struct cap_ring_ctx *rc = lo->rctx;
 
-	lo->ctx = ctx;
+	lo->ctx = req->ctx;
+	lo->handler = req->handler;
 	for (const struct cap_ring *r = lo->cap->rings; r && r->map; r++, rc++) {
 		int fd = bpf_object__find_map_fd_by_name(head->obj, r->map);
 
@@ -348,7 +349,7 @@ int cap_open(struct cap_obj *lo, const struct capability *cap, const struct cap_
 	    attach(((const struct cap_skel_head *)lo->skel)->obj, lo->ch, cap->nhooks, &lo->links,
 		   err, len))
 		return -1;
-	return open_rings(lo, req->ctx, err, len);
+	return open_rings(lo, req, err, len);
 }
 
 __u64 cap_unread(struct cap_obj *lo)

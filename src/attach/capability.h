@@ -46,7 +46,8 @@ struct cap_use {
 
 struct cap_ring {
 	const char *map; /* a BPF_MAP_TYPE_RINGBUF of the object */
-	int (*handler)(void *ctx, void *data, size_t size); /* ctx: cap_req.ctx */
+	/* ctx: cap_req.ctx; NULL: cap_req.handler, for a reader whose caller takes the records */
+	int (*handler)(void *ctx, void *data, size_t size);
 	/* a record still in it at a stop is an event lost (cap_unread counts it) */
 	bool lost_if_unread;
 };
@@ -93,6 +94,7 @@ struct cap_obj {
 	struct hook_links links;
 	struct ring_buffer *rb; /* all of cap->rings */
 	void *ctx;		/* cap_req.ctx, for the rings' handlers */
+	int (*handler)(void *ctx, void *data, size_t size); /* cap_req.handler */
 	struct cap_ring_ctx rctx[CAP_MAX_RINGS]; /* rctx[i] for cap->rings[i] */
 	bool counting; /* after cap_unread: records are counted, not handed over */
 	__u64 unread;
@@ -103,6 +105,8 @@ struct cap_req {
 	unsigned flags;  /* see cap_use */
 	const void *cfg; /* for configure */
 	void *ctx;	 /* for the ring buffers' handlers */
+	/* for rings without a handler of their own: the caller's, with ctx */
+	int (*handler)(void *ctx, void *data, size_t size);
 	bool load_only;	 /* doctor: no filters, no attach, no ring buffers */
 };
 

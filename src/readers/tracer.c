@@ -14,8 +14,6 @@ enum { CH_SEND, CH_RECV, CH_BYPASS, CH_MMSG, CH_COUNT };
 
 struct tracer {
 	struct cap_obj lo;
-	tracer_event_fn on_event;
-	void *ctx;
 };
 
 /* In the order of CH_*: the mmsg hook only places payloads, so it waits for --payload. */
@@ -53,13 +51,6 @@ static int filters(void *skel, const struct opts *o, char *err, size_t len)
 	return cap_fill_filters(s->bss->pid_bits, bpf_map__fd(s->maps.cgroup_filter), o, err, len);
 }
 
-static int on_ring(void *ctx, void *data, size_t size)
-{
-	struct tracer *t = ctx;
-
-	return t->on_event(t->ctx, data, size);
-}
-
 CAP_SKELETON(trace)
 
 const struct capability tracer_cap = {
@@ -73,7 +64,8 @@ const struct capability tracer_cap = {
 					 { NULL } },
 	.configure = configure,
 	.filters = filters,
-	.rings = (const struct cap_ring[]){ { "events", on_ring, .lost_if_unread = true },
+	/* no handler of its own: the events go straight to tracer_open's caller */
+	.rings = (const struct cap_ring[]){ { "events", NULL, .lost_if_unread = true },
 					    { NULL } },
 	.stats_map = "trace_stats",
 	.nstats = sizeof(struct ss_trace_stats) / sizeof(__u64),
@@ -85,15 +77,14 @@ struct tracer *tracer_open(const struct opts *o, const struct tracer_cfg *c,
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	const struct cap_req req = {
-		.o = o, .flags = c->payload ? TRACER_PAYLOAD : 0, .cfg = c, .ctx = t
+		.o = o, .flags = c->payload ? TRACER_PAYLOAD : 0, .cfg = c, .ctx = ctx,
+		.handler = on_event,
 	};
 
 	if (!t) {
 		snprintf(err, len, "out of memory");
 		return NULL;
 	}
-	t->on_event = on_event;
-	t->ctx = ctx;
 	if (cap_open(&t->lo, &tracer_cap, &req, err, len)) {
 		tracer_close(t);
 		return NULL;

@@ -13,48 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/opts.h"
+#include "opts_fixture.h"
 
-#define GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
 /* An argv as a subcommand sees it: argv[0] is its name, and it is NULL-terminated. */
 #define ARGV(...) ((char *[]){ "top", __VA_ARGS__, NULL })
-
-static struct opts o;
-static char err[256];
-
-static int setup(void **state)
-{
-	(void)state;
-	opts_init(&o);
-	memset(err, 0, sizeof(err));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	opts_free(&o);
-	return 0;
-}
-
-static int argc_of(char **argv)
-{
-	int n = 0;
-
-	while (argv[n])
-		n++;
-	return n;
-}
-
-static int parse_groups(unsigned groups, const struct cmd_opts *cmd, char **argv)
-{
-	return opts_parse(&o, groups, cmd, argc_of(argv), argv, err, sizeof(err));
-}
-
-static int parse(char **argv)
-{
-	return parse_groups(GROUPS, NULL, argv);
-}
 
 static void reset(void)
 {

@@ -8,43 +8,10 @@
 
 #include <string.h>
 
-#include "core/opts.h"
+#include "opts_fixture.h"
 
-#define GROUPS (OPTS_FILTER | OPTS_TIMING | OPTS_INTERVAL | OPTS_OUTPUT)
 /* An argv as a subcommand sees it: argv[0] is its name, and it is NULL-terminated. */
 #define ARGV(...) ((char *[]){ "demo", __VA_ARGS__, NULL })
-
-static struct opts o;
-static char err[256];
-
-static int setup(void **state)
-{
-	(void)state;
-	opts_init(&o);
-	memset(err, 0, sizeof(err));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	opts_free(&o);
-	return 0;
-}
-
-static int parse_groups(unsigned groups, const struct cmd_opts *cmd, char **argv)
-{
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
-	return opts_parse(&o, groups, cmd, argc, argv, err, sizeof(err));
-}
-
-static int parse(char **argv)
-{
-	return parse_groups(GROUPS, NULL, argv);
-}
 
 /* A command's own table: the types that store, with their ranges, choices and defaults. */
 struct demo {

@@ -78,11 +78,12 @@ static struct pkt_meta meta_of(const struct rec *r, size_t i)
 				  .ifindex = r->ifindex, .netns = 4026531840u, .segs = r->segs };
 }
 
-/* Writes recs[0..n) to path with snaplen; flush_each: pcapng_flush after every packet. */
-static void write_recs(const char *path, size_t n, uint32_t snaplen)
+/* Writes recs[0..n) to path with snaplen, appl and the interface names of ifname. */
+static void write_recs_as(const char *path, size_t n, uint32_t snaplen, const char *appl,
+			  pcapng_ifname_fn ifname)
 {
 	int fd = open(path, O_WRONLY | O_TRUNC);
-	struct pcapng_w *w = pcapng_open(fd, snaplen, "sockscope test", NULL, NULL);
+	struct pcapng_w *w = pcapng_open(fd, snaplen, appl, ifname, NULL);
 
 	assert_non_null(w);
 	for (size_t i = 0; i < n; i++) {
@@ -93,6 +94,12 @@ static void write_recs(const char *path, size_t n, uint32_t snaplen)
 	}
 	assert_int_equal(pcapng_close(w), 0);
 	close(fd);
+}
+
+/* Writes recs[0..n) to path with snaplen, as the tests of the file's structure want it. */
+static void write_recs(const char *path, size_t n, uint32_t snaplen)
+{
+	write_recs_as(path, n, snaplen, "sockscope test", NULL);
 }
 
 static uint8_t *slurp(const char *path, size_t *len)
@@ -458,18 +465,10 @@ static const char *name_if(void *ctx, uint32_t netns, uint32_t ifindex, char *bu
 static void test_interface_names(void **state)
 {
 	char *path = tmp_path(), *out, *err;
-	int fd = open(path, O_WRONLY | O_TRUNC), rc;
-	struct pcapng_w *w = pcapng_open(fd, 128, NULL, name_if, NULL);
+	int rc;
 
 	(void)state;
-	for (size_t i = 0; i < N_RECS; i++) {
-		struct pkt_meta m = meta_of(&recs[i], i);
-		size_t len = gen_tcp(pkt, &recs[i].g);
-
-		assert_int_equal(pcapng_packet(w, &m, pkt, (uint32_t)len, (uint32_t)len), 0);
-	}
-	assert_int_equal(pcapng_close(w), 0);
-	close(fd);
+	write_recs_as(path, N_RECS, 128, NULL, name_if);
 	if (!witness_have("tshark"))
 		skip();
 	out = tshark(path, "-T fields -e frame.interface_name", &rc, &err);
